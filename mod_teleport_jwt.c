@@ -1,0 +1,80 @@
+/* mod_teleport_jwt: signs a Teleport-style JWT for each authenticated user,
+ * injects it into the request that goes upstream, and publishes the JWKS
+ * that upstreams verify it with. This file only wires the module into
+ * httpd; the work is done in src/. */
+#include "src/config.h"
+#include "src/publish.h"
+#include "src/request.h"
+
+#include <http_request.h>
+
+static const command_rec tjwt_cmds[] = {
+    AP_INIT_FLAG("TeleportJWT", tjwt_cmd_enable, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                 "On to sign and inject a token for authenticated requests"),
+    AP_INIT_TAKE1("TeleportJWTClaims", tjwt_cmd_claims, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "roles-and-traits, roles, traits or none"),
+    AP_INIT_TAKE1("TeleportJWTAssertionHeader", tjwt_cmd_assertion_header,
+                  NULL, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "the header carrying the token, or Off"),
+    AP_INIT_TAKE1("TeleportJWTIssuer", tjwt_cmd_issuer, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the iss claim (default: the virtual host's ServerName)"),
+    AP_INIT_TAKE1("TeleportJWTAudience", tjwt_cmd_audience, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the aud claim: an absolute URI, or auto for the origin "
+                  "of the proxy target"),
+    AP_INIT_TAKE1("TeleportJWTUser", tjwt_cmd_user, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "an expression giving the user name "
+                  "(default %{REMOTE_USER})"),
+    AP_INIT_TAKE1("TeleportJWTLifetime", tjwt_cmd_lifetime, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "how long a token is valid, e.g. 90s, 10m, 1h"),
+    AP_INIT_TAKE1("TeleportJWTMaxSize", tjwt_cmd_max_size, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the longest token in bytes before traits and roles are "
+                  "dropped"),
+    AP_INIT_TAKE1("TeleportJWTSigningKey", tjwt_cmd_signing_key, NULL,
+                  RSRC_CONF, "PEM file of the private signing key"),
+    AP_INIT_TAKE1("TeleportJWTPublishKey", tjwt_cmd_publish_key, NULL,
+                  RSRC_CONF,
+                  "PEM file of a further key to publish in the JWKS"),
+    {NULL}};
+
+static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    return tjwt_publish_post_config(pconf, ptemp, s);
+}
+
+static void tjwt_register_hooks(apr_pool_t *p)
+{
+    /* mod_rewrite (per-directory rules, [E=] and [P]) and mod_env run in
+     * fixups too; the token must see what they set, and must be in place
+     * before mod_headers' RequestHeader (APR_HOOK_LAST) reads
+     * TELEPORT_JWT. */
+    static const char *const before_us[] = {"mod_rewrite.c", "mod_env.c",
+                                            "mod_setenvif.c", NULL};
+    static const char *const after_us[] = {"mod_headers.c", NULL};
+
+    (void)p;
+    ap_hook_post_config(tjwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(tjwt_fixups, before_us, after_us, APR_HOOK_MIDDLE);
+    ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(teleport_jwt) = {
+    STANDARD20_MODULE_STUFF,
+    tjwt_create_dir_conf,
+    tjwt_merge_dir_conf,
+    tjwt_create_srv_conf,
+    tjwt_merge_srv_conf,
+    tjwt_cmds,
+    tjwt_register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_NONE
+#endif
+};

@@ -1,0 +1,18 @@
+/* The audience of a token when TeleportJWTAudience is auto: the origin of
+ * the upstream the request is proxied to. */
+#ifndef TJWT_AUDIENCE_H
+#define TJWT_AUDIENCE_H
+
+#include <httpd.h>
+
+/* scheme://host[:port] of an absolute URL, lower-cased, with the port left
+ * out when it is the scheme's default (RFC 6454 serialisation). Returns
+ * NULL when url has no scheme or host. */
+const char *tjwt_url_origin(apr_pool_t *p, const char *url);
+
+/* The origin of the request's proxy target (ProxyPass, RewriteRule [P],
+ * SetHandler "proxy:..."), or of the request itself when it is not
+ * proxied. */
+const char *tjwt_request_audience(request_rec *r);
+
+#endif

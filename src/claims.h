@@ -1,0 +1,45 @@
+/* Teleport's claim set and its JSON form. */
+#ifndef TJWT_CLAIMS_H
+#define TJWT_CLAIMS_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/* Which of roles and traits a token carries (Teleport's jwt_claims). */
+typedef enum {
+    TJWT_CLAIMS_ROLES_AND_TRAITS = 0,
+    TJWT_CLAIMS_ROLES,
+    TJWT_CLAIMS_TRAITS,
+    TJWT_CLAIMS_NONE
+} tjwt_claims_mode_e;
+
+typedef struct {
+    const char *name;
+    apr_array_header_t *values; /* const char * */
+} tjwt_trait;
+
+typedef struct {
+    const char *user;           /* sub and username */
+    const char *issuer;         /* iss */
+    const char *audience;       /* the one member of aud */
+    apr_array_header_t *roles;  /* const char *; NULL means none */
+    apr_array_header_t *traits; /* tjwt_trait; NULL means none */
+    tjwt_claims_mode_e mode;
+    apr_int64_t iat;            /* Unix seconds */
+    apr_int64_t exp;            /* Unix seconds */
+} tjwt_claims;
+
+/* Teleport allows this much clock skew before iat. */
+#define TJWT_NBF_SKEW 10
+
+/* Parses a TeleportJWTClaims value. Returns 0 on success. */
+int tjwt_claims_mode_parse(const char *s, tjwt_claims_mode_e *mode);
+const char *tjwt_claims_mode_name(tjwt_claims_mode_e mode);
+
+/* The payload: compact JSON with sorted keys. Returns NULL with *err when a
+ * value is not valid UTF-8 (jansson refuses it), so that no malformed claim
+ * is ever signed. */
+char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c,
+                          const char **err);
+
+#endif

@@ -1,0 +1,67 @@
+/* Per-directory and per-server configuration: the structures, their
+ * create/merge functions and the directive handlers. The directive table
+ * itself lives in mod_teleport_jwt.c. */
+#ifndef TJWT_CONFIG_H
+#define TJWT_CONFIG_H
+
+#include "claims.h"
+#include "jwks.h"
+#include "keys.h"
+
+#include <ap_expr.h>
+#include <http_config.h>
+#include <httpd.h>
+
+extern module AP_MODULE_DECLARE_DATA teleport_jwt_module;
+
+#define TJWT_UNSET (-1)
+#define TJWT_DEFAULT_ASSERTION_HEADER "Teleport-Jwt-Assertion"
+#define TJWT_DEFAULT_LIFETIME 600
+#define TJWT_DEFAULT_MAX_SIZE 8190
+#define TJWT_ENV_VAR "TELEPORT_JWT"
+
+/* Every member starts unset and merges as "child if set, else parent". */
+typedef struct {
+    int enabled;                  /* TJWT_UNSET, 0, 1 */
+    int claims_mode;              /* TJWT_UNSET or tjwt_claims_mode_e */
+    const char *assertion_header; /* NULL unset, "" for Off */
+    const char *issuer;           /* NULL: the virtual host's ServerName */
+    const char *audience;         /* NULL or "auto": the proxy target */
+    ap_expr_info_t *user;         /* NULL: REMOTE_USER */
+    apr_int64_t lifetime;         /* seconds; TJWT_UNSET */
+    apr_int64_t max_size;         /* bytes; TJWT_UNSET */
+} tjwt_dir_conf;
+
+typedef struct {
+    tjwt_key *signing_key;            /* NULL: the generated default key */
+    apr_array_header_t *publish_keys; /* tjwt_key *; NULL unset */
+    tjwt_jwks *jwks;                  /* made in post_config */
+} tjwt_srv_conf;
+
+void *tjwt_create_dir_conf(apr_pool_t *p, char *dir);
+void *tjwt_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void *tjwt_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *tjwt_merge_srv_conf(apr_pool_t *p, void *base, void *add);
+
+const char *tjwt_cmd_enable(cmd_parms *cmd, void *dconf, int on);
+const char *tjwt_cmd_claims(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf,
+                                 const char *arg);
+const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf,
+                                 const char *arg);
+
+/* Effective values, with the defaults applied. */
+apr_int64_t tjwt_dir_lifetime(const tjwt_dir_conf *d);
+apr_int64_t tjwt_dir_max_size(const tjwt_dir_conf *d);
+tjwt_claims_mode_e tjwt_dir_claims_mode(const tjwt_dir_conf *d);
+/* The assertion header name, or NULL when it is Off. */
+const char *tjwt_dir_assertion_header(const tjwt_dir_conf *d);
+
+#endif

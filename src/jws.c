@@ -1,0 +1,141 @@
+/* JWS signatures. ECDSA needs a conversion: OpenSSL speaks DER, JOSE
+ * speaks the fixed-size R||S form (RFC 7518 §3.4). */
+#include "jws.h"
+#include "b64url.h"
+
+#include <apr_strings.h>
+#include <openssl/ecdsa.h>
+#include <string.h>
+
+#define TJWT_ES256_PART 32
+
+/* DER ECDSA-Sig-Value -> R||S, each left-padded to 32 bytes. */
+static int tjwt_der_to_raw(const unsigned char *der, size_t derlen,
+                           unsigned char *raw)
+{
+    const unsigned char *d = der;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &d, (long)derlen);
+    const BIGNUM *r, *s;
+    int ok;
+
+    if (!sig)
+        return 0;
+    ECDSA_SIG_get0(sig, &r, &s);
+    ok = BN_bn2binpad(r, raw, TJWT_ES256_PART) == TJWT_ES256_PART &&
+         BN_bn2binpad(s, raw + TJWT_ES256_PART, TJWT_ES256_PART) ==
+             TJWT_ES256_PART;
+    ECDSA_SIG_free(sig);
+    return ok;
+}
+
+/* R||S -> DER, into a buffer the caller frees with OPENSSL_free. */
+static int tjwt_raw_to_der(const unsigned char *raw, unsigned char **der)
+{
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(raw, TJWT_ES256_PART, NULL);
+    BIGNUM *s = BN_bin2bn(raw + TJWT_ES256_PART, TJWT_ES256_PART, NULL);
+    int len = -1;
+
+    if (sig && r && s && ECDSA_SIG_set0(sig, r, s)) {
+        r = s = NULL; /* owned by sig now */
+        len = i2d_ECDSA_SIG(sig, der);
+    }
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return len;
+}
+
+const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
+                                const char *input, apr_size_t len,
+                                const char **err)
+{
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    const EVP_MD *md = key->alg == TJWT_ALG_EDDSA ? NULL : EVP_sha256();
+    unsigned char *sig = NULL;
+    size_t siglen = 0;
+    const char *out = NULL;
+
+    if (!mctx ||
+        EVP_DigestSignInit(mctx, NULL, md, NULL, key->pkey) <= 0 ||
+        EVP_DigestSign(mctx, NULL, &siglen, (const unsigned char *)input,
+                       len) <= 0) {
+        *err = "cannot start signing with this key";
+        goto done;
+    }
+    sig = OPENSSL_malloc(siglen);
+    if (!sig || EVP_DigestSign(mctx, sig, &siglen,
+                               (const unsigned char *)input, len) <= 0) {
+        *err = "signing failed";
+        goto done;
+    }
+    if (key->alg == TJWT_ALG_ES256) {
+        unsigned char raw[2 * TJWT_ES256_PART];
+        if (!tjwt_der_to_raw(sig, siglen, raw)) {
+            *err = "cannot convert the ECDSA signature";
+            goto done;
+        }
+        out = tjwt_b64url_encode(p, raw, sizeof(raw));
+    }
+    else {
+        out = tjwt_b64url_encode(p, sig, siglen);
+    }
+done:
+    OPENSSL_free(sig);
+    EVP_MD_CTX_free(mctx);
+    return out;
+}
+
+const char *tjwt_jws_sign(apr_pool_t *p, const tjwt_key *key,
+                          const char *payload, apr_size_t len,
+                          const char **err)
+{
+    const char *input = apr_pstrcat(
+        p, key->jws_header, ".",
+        tjwt_b64url_encode(p, (const unsigned char *)payload, len), NULL);
+    const char *sig = tjwt_jws_sign_input(p, key, input, strlen(input), err);
+
+    return sig ? apr_pstrcat(p, input, ".", sig, NULL) : NULL;
+}
+
+int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
+                          apr_size_t len, const unsigned char *sig,
+                          apr_size_t siglen)
+{
+    int type = EVP_PKEY_get_base_id(pkey);
+    const EVP_MD *md = EVP_sha256();
+    unsigned char *der = NULL;
+    EVP_MD_CTX *mctx;
+    int ok = 0;
+
+    /* The key decides the algorithm; a token's alg must agree with it, so
+     * that no header can switch an RSA key to another scheme. */
+    if (strcmp(alg, "RS256") == 0 && type == EVP_PKEY_RSA &&
+        EVP_PKEY_get_bits(pkey) >= 2048) {
+        /* ok */
+    }
+    else if (strcmp(alg, "ES256") == 0 && type == EVP_PKEY_EC) {
+        int derlen;
+        /* JOSE requires exactly R||S; a DER signature is refused. */
+        if (siglen != 2 * TJWT_ES256_PART)
+            return 0;
+        derlen = tjwt_raw_to_der(sig, &der);
+        if (derlen <= 0)
+            return 0;
+        sig = der;
+        siglen = (apr_size_t)derlen;
+    }
+    else if (strcmp(alg, "EdDSA") == 0 && type == EVP_PKEY_ED25519) {
+        md = NULL;
+    }
+    else {
+        return 0;
+    }
+    mctx = EVP_MD_CTX_new();
+    if (mctx && EVP_DigestVerifyInit(mctx, NULL, md, NULL, pkey) > 0)
+        ok = EVP_DigestVerify(mctx, sig, siglen, (const unsigned char *)input,
+                              len) == 1;
+    EVP_MD_CTX_free(mctx);
+    OPENSSL_free(der);
+    return ok;
+}

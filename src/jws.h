@@ -1,0 +1,26 @@
+/* Compact JWS (RFC 7515) signing and signature checking for RS256, ES256
+ * and EdDSA. */
+#ifndef TJWT_JWS_H
+#define TJWT_JWS_H
+
+#include "keys.h"
+
+/* Signs payload (JSON text) with the key's precomputed protected header and
+ * returns the compact token, or NULL with *err. */
+const char *tjwt_jws_sign(apr_pool_t *p, const tjwt_key *key,
+                          const char *payload, apr_size_t len,
+                          const char **err);
+
+/* The base64url signature of a JWS signing input ("header.payload"). */
+const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
+                                const char *input, apr_size_t len,
+                                const char **err);
+
+/* Checks a signature (raw JOSE form: R||S for ES256) over input with a
+ * public key for the named alg. Returns 1 if valid, 0 otherwise. A key of
+ * another type than alg needs never validates. */
+int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
+                          apr_size_t len, const unsigned char *sig,
+                          apr_size_t siglen);
+
+#endif

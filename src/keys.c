@@ -1,0 +1,438 @@
+/* Key files: loading, validation, Teleport's kid, generation, JWK. */
+#include "keys.h"
+#include "b64url.h"
+
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Key files are never larger than this; a bigger one is not a key. */
+#define TJWT_KEY_FILE_MAX (64 * 1024)
+
+static apr_status_t tjwt_pkey_cleanup(void *data)
+{
+    EVP_PKEY_free(data);
+    return APR_SUCCESS;
+}
+
+/* Refuses every passphrase prompt: an encrypted key cannot be used by a
+ * server that starts unattended, and OpenSSL must never wait on a tty. */
+static int tjwt_no_passphrase(char *pass, size_t pass_size,
+                              size_t *pass_len, const OSSL_PARAM params[],
+                              void *arg)
+{
+    (void)pass;
+    (void)pass_size;
+    (void)pass_len;
+    (void)params;
+    (void)arg;
+    return 0;
+}
+
+static EVP_PKEY *tjwt_decode(const char *pem, apr_size_t len, int selection)
+{
+    EVP_PKEY *pkey = NULL;
+    const unsigned char *data = (const unsigned char *)pem;
+    size_t datalen = len;
+    OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(
+        &pkey, "PEM", NULL, NULL, selection, NULL, NULL);
+
+    if (!dctx)
+        return NULL;
+    OSSL_DECODER_CTX_set_passphrase_cb(dctx, tjwt_no_passphrase, NULL);
+    if (!OSSL_DECODER_from_data(dctx, &data, &datalen)) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    OSSL_DECODER_CTX_free(dctx);
+    return pkey;
+}
+
+static const char *tjwt_read_file(apr_pool_t *p, const char *path,
+                                  apr_size_t *len, const char **err)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    char *buf, ebuf[120];
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                       APR_FPROT_OS_DEFAULT, p);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot read key file %s: %s", path,
+                            apr_strerror(rv, ebuf, sizeof(ebuf)));
+        return NULL;
+    }
+    if (fi.size <= 0 || fi.size > TJWT_KEY_FILE_MAX) {
+        apr_file_close(f);
+        *err = apr_psprintf(p, "key file %s is %s; expected %s", path,
+                            fi.size <= 0 ? "empty" : "too large to be a key",
+                            TJWT_KEYS_ACCEPTED);
+        return NULL;
+    }
+    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot read key file %s: %s", path,
+                            apr_strerror(rv, ebuf, sizeof(ebuf)));
+        return NULL;
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+static int tjwt_is_encrypted(const char *pem)
+{
+    return strstr(pem, "ENCRYPTED") != NULL;
+}
+
+static const char *tjwt_make_header(apr_pool_t *p, const tjwt_key *k)
+{
+    json_t *h = json_pack("{s:s, s:s, s:s}", "alg", k->alg_name, "kid",
+                          k->kid, "typ", "JWT");
+    char *s = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
+    const char *out = tjwt_b64url_encode(p, (unsigned char *)s, strlen(s));
+
+    free(s);
+    json_decref(h);
+    return out;
+}
+
+tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
+                        const char *path, const char **err)
+{
+    tjwt_key *k = apr_pcalloc(p, sizeof(*k));
+    const char *where = path ? path : "(key)";
+
+    apr_pool_cleanup_register(p, pkey, tjwt_pkey_cleanup,
+                              apr_pool_cleanup_null);
+    k->pkey = pkey;
+    k->path = path;
+    k->is_private = is_private;
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA:
+        if (EVP_PKEY_get_bits(pkey) < 2048) {
+            *err = apr_psprintf(p,
+                                "key file %s holds a %d-bit RSA key; RSA keys "
+                                "must have at least 2048 bits",
+                                where, EVP_PKEY_get_bits(pkey));
+            return NULL;
+        }
+        k->alg = TJWT_ALG_RS256;
+        k->alg_name = "RS256";
+        break;
+    case EVP_PKEY_EC: {
+        char group[64] = "";
+        size_t glen = 0;
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                            group, sizeof(group), &glen) ||
+            strcmp(group, "prime256v1") != 0) {
+            *err = apr_psprintf(p,
+                                "key file %s holds an EC key on curve %s; "
+                                "only P-256 (prime256v1) is accepted",
+                                where, *group ? group : "(unknown)");
+            return NULL;
+        }
+        k->alg = TJWT_ALG_ES256;
+        k->alg_name = "ES256";
+        break;
+    }
+    case EVP_PKEY_ED25519:
+        k->alg = TJWT_ALG_EDDSA;
+        k->alg_name = "EdDSA";
+        break;
+    default:
+        *err = apr_psprintf(p, "key file %s holds a %s key; expected %s",
+                            where, OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)),
+                            TJWT_KEYS_ACCEPTED);
+        return NULL;
+    }
+    k->kid = tjwt_key_kid(p, pkey);
+    if (!k->kid) {
+        *err = apr_psprintf(p, "cannot compute the key id of %s", where);
+        return NULL;
+    }
+    k->jws_header = tjwt_make_header(p, k);
+    return k;
+}
+
+tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
+                                const char **err)
+{
+    apr_size_t len;
+    const char *pem = tjwt_read_file(p, path, &len, err);
+    EVP_PKEY *pkey;
+
+    if (!pem)
+        return NULL;
+    if (tjwt_is_encrypted(pem)) {
+        *err = apr_psprintf(p,
+                            "key file %s is encrypted; the server cannot ask "
+                            "for a passphrase: expected %s",
+                            path, TJWT_KEYS_ACCEPTED);
+        return NULL;
+    }
+    pkey = tjwt_decode(pem, len, EVP_PKEY_KEYPAIR);
+    if (!pkey) {
+        EVP_PKEY *pub = tjwt_decode(pem, len, EVP_PKEY_PUBLIC_KEY);
+        if (pub) {
+            EVP_PKEY_free(pub);
+            *err = apr_psprintf(p,
+                                "key file %s holds a public key; a signing "
+                                "key must be the private key: expected %s",
+                                path, TJWT_KEYS_ACCEPTED);
+        }
+        else {
+            *err = apr_psprintf(p, "key file %s is not a PEM key: expected %s",
+                                path, TJWT_KEYS_ACCEPTED);
+        }
+        return NULL;
+    }
+    return tjwt_key_wrap(p, pkey, 1, path, err);
+}
+
+tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
+                               const char **err)
+{
+    apr_size_t len;
+    const char *pem = tjwt_read_file(p, path, &len, err);
+    EVP_PKEY *pkey;
+
+    if (!pem)
+        return NULL;
+    pkey = tjwt_decode(pem, len, EVP_PKEY_PUBLIC_KEY);
+    if (!pkey && !tjwt_is_encrypted(pem))
+        pkey = tjwt_decode(pem, len, EVP_PKEY_KEYPAIR);
+    if (!pkey) {
+        *err = apr_psprintf(p,
+                            "key file %s is not a PEM key: expected a public "
+                            "key or %s",
+                            path, TJWT_KEYS_ACCEPTED);
+        return NULL;
+    }
+    return tjwt_key_wrap(p, pkey, 0, path, err);
+}
+
+const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey)
+{
+    unsigned char *der = NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int len;
+    const char *kid = NULL;
+
+    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+        len = i2d_PublicKey(pkey, &der); /* PKCS#1 RSAPublicKey */
+    else
+        len = i2d_PUBKEY(pkey, &der); /* SubjectPublicKeyInfo */
+    if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL))
+        kid = tjwt_b64url_encode(p, md, mdlen);
+    OPENSSL_free(der);
+    return kid;
+}
+
+const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
+                                   const char *type, int bits)
+{
+    EVP_PKEY *pkey = NULL;
+    const char *tmp = apr_psprintf(p, "%s.%ld.tmp", path, (long)getpid());
+    const char *err = NULL;
+    FILE *f = NULL;
+    int fd;
+
+    if (strcmp(type, "rsa") == 0)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    else if (strcmp(type, "ec") == 0)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    else if (strcmp(type, "ed25519") == 0)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    else
+        return apr_psprintf(p, "unknown key type '%s': expected rsa, ec or "
+                               "ed25519", type);
+    if (!pkey)
+        return apr_psprintf(p, "cannot generate a %s key", type);
+
+    /* Written aside and linked into place: a crash never leaves a partial
+     * key under the final name, and an existing key is never replaced. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        err = apr_psprintf(p, "cannot create %s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        EVP_PKEY_free(pkey);
+        return err;
+    }
+    if (!PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL))
+        err = apr_psprintf(p, "cannot write %s", tmp);
+    if (fclose(f) != 0 && !err)
+        err = apr_psprintf(p, "cannot write %s: %s", tmp, strerror(errno));
+    EVP_PKEY_free(pkey);
+    if (!err && link(tmp, path) != 0)
+        err = apr_psprintf(p, "cannot create %s: %s", path, strerror(errno));
+    unlink(tmp);
+    return err;
+}
+
+static char *tjwt_bn_param_b64(apr_pool_t *p, EVP_PKEY *pkey,
+                               const char *name, int pad)
+{
+    BIGNUM *bn = NULL;
+    unsigned char buf[1024];
+    int n;
+    char *out = NULL;
+
+    if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
+        return NULL;
+    if (pad > 0 && pad <= (int)sizeof(buf))
+        n = BN_bn2binpad(bn, buf, pad);
+    else if (BN_num_bytes(bn) <= (int)sizeof(buf))
+        n = BN_bn2bin(bn, buf);
+    else
+        n = -1;
+    if (n > 0)
+        out = tjwt_b64url_encode(p, buf, (apr_size_t)n);
+    BN_free(bn);
+    return out;
+}
+
+json_t *tjwt_key_to_jwk(const tjwt_key *k)
+{
+    apr_pool_t *p;
+    json_t *jwk = NULL;
+
+    /* A scratch pool keeps this usable from any caller without threading
+     * one through; it is tiny and short-lived. */
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return NULL;
+    switch (k->alg) {
+    case TJWT_ALG_RS256: {
+        char *n = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_N, 0);
+        char *e = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_E, 0);
+        if (n && e)
+            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "RSA",
+                            "alg", "RS256", "use", "sig", "kid", k->kid, "n",
+                            n, "e", e);
+        break;
+    }
+    case TJWT_ALG_ES256: {
+        char *x = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
+        char *y = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
+        if (x && y)
+            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty",
+                            "EC", "alg", "ES256", "use", "sig", "kid", k->kid,
+                            "crv", "P-256", "x", x, "y", y);
+        break;
+    }
+    case TJWT_ALG_EDDSA: {
+        unsigned char raw[32];
+        size_t rawlen = sizeof(raw);
+        if (EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen))
+            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "OKP",
+                            "alg", "EdDSA", "use", "sig", "kid", k->kid, "crv",
+                            "Ed25519", "x",
+                            tjwt_b64url_encode(p, raw, rawlen));
+        break;
+    }
+    }
+    apr_pool_destroy(p);
+    return jwk;
+}
+
+static unsigned char *tjwt_jwk_member(apr_pool_t *p, json_t *jwk,
+                                      const char *name, apr_size_t *len)
+{
+    const char *s = json_string_value(json_object_get(jwk, name));
+
+    return s ? tjwt_b64url_decode(p, s, strlen(s), len) : NULL;
+}
+
+EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err)
+{
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    EVP_PKEY *pkey = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    BIGNUM *bn_n = NULL, *bn_e = NULL;
+    apr_size_t alen = 0, blen = 0;
+    unsigned char *a, *b;
+
+    if (!kty) {
+        *err = "JWK has no kty";
+        return NULL;
+    }
+    if (strcmp(kty, "OKP") == 0 && crv && strcmp(crv, "Ed25519") == 0) {
+        a = tjwt_jwk_member(p, jwk, "x", &alen);
+        if (!a || alen != 32) {
+            *err = "Ed25519 JWK has no valid x";
+            return NULL;
+        }
+        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, alen);
+        if (!pkey)
+            *err = "invalid Ed25519 JWK";
+        return pkey;
+    }
+    bld = OSSL_PARAM_BLD_new();
+    if (strcmp(kty, "RSA") == 0) {
+        a = tjwt_jwk_member(p, jwk, "n", &alen);
+        b = tjwt_jwk_member(p, jwk, "e", &blen);
+        if (!a || !b || alen == 0 || blen == 0) {
+            *err = "RSA JWK has no valid n and e";
+            goto done;
+        }
+        bn_n = BN_bin2bn(a, (int)alen, NULL);
+        bn_e = BN_bin2bn(b, (int)blen, NULL);
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n);
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e);
+        ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    }
+    else if (strcmp(kty, "EC") == 0 && crv && strcmp(crv, "P-256") == 0) {
+        unsigned char point[65];
+        a = tjwt_jwk_member(p, jwk, "x", &alen);
+        b = tjwt_jwk_member(p, jwk, "y", &blen);
+        if (!a || !b || alen != 32 || blen != 32) {
+            *err = "EC JWK has no valid x and y";
+            goto done;
+        }
+        point[0] = 0x04; /* uncompressed point */
+        memcpy(point + 1, a, 32);
+        memcpy(point + 33, b, 32);
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+                                        "prime256v1", 0);
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
+                                         sizeof(point));
+        ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    }
+    else {
+        *err = apr_psprintf(p, "unsupported JWK type %s%s%s", kty,
+                            crv ? " " : "", crv ? crv : "");
+        goto done;
+    }
+    params = OSSL_PARAM_BLD_to_param(bld);
+    if (!ctx || !params || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+        *err = "invalid JWK";
+        pkey = NULL;
+    }
+done:
+    BN_free(bn_n);
+    BN_free(bn_e);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}

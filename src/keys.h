@@ -1,0 +1,64 @@
+/* Signing and published keys: loading PEM files, checking what is accepted,
+ * Teleport's key id, generating the default key, and the public JWK form. */
+#ifndef TJWT_KEYS_H
+#define TJWT_KEYS_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+typedef enum {
+    TJWT_ALG_RS256 = 0,
+    TJWT_ALG_ES256,
+    TJWT_ALG_EDDSA
+} tjwt_alg_e;
+
+typedef struct tjwt_key {
+    EVP_PKEY *pkey;         /* released by a cleanup on the loading pool */
+    tjwt_alg_e alg;
+    const char *alg_name;   /* "RS256", "ES256", "EdDSA" */
+    const char *kid;        /* Teleport's key id */
+    const char *path;       /* where it came from, for messages */
+    int is_private;
+    const char *jws_header; /* base64url of the protected header, made once */
+} tjwt_key;
+
+/* What a key file may hold; used in every key error message. */
+#define TJWT_KEYS_ACCEPTED                                                   \
+    "an unencrypted PEM key (PKCS#1, PKCS#8 or SEC1): RSA of at least 2048 " \
+    "bits, EC P-256 or Ed25519"
+
+/* Loads a private key for signing. On failure returns NULL and sets *err
+ * to a message naming the file and what is accepted. */
+tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
+                                const char **err);
+
+/* Loads a key to publish: a public key, or a private key of which only the
+ * public half is used. */
+tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
+                               const char **err);
+
+/* Wraps an EVP_PKEY (ownership passes to the pool) after checking it is an
+ * accepted type. */
+tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
+                        const char *path, const char **err);
+
+/* Teleport's key id: base64url(SHA-256(DER public key)); the DER is the
+ * PKCS#1 RSAPublicKey for RSA and the SubjectPublicKeyInfo otherwise. */
+const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey);
+
+/* Generates a key of the given type ("rsa", "ec", "ed25519"; bits is used
+ * for RSA only) and writes it as PKCS#8 PEM to path, created with mode 0600
+ * and never overwriting a file. Returns NULL or an error message. */
+const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
+                                   const char *type, int bits);
+
+/* The public JWK of a key: kty, alg, use, kid and the public members.
+ * Never a private member. Caller owns the reference. */
+json_t *tjwt_key_to_jwk(const tjwt_key *k);
+
+/* The public key of a JWK object (RSA, EC P-256, OKP Ed25519), for
+ * verifiers. Returns NULL with *err on anything else. */
+EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err);
+
+#endif
