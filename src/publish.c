@@ -95,7 +95,9 @@ int tjwt_jwks_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, TJWT_JWKS_HANDLER) != 0)
         return DECLINED;
+    /* Allow is made from allowed_methods; GET implies HEAD there. */
     r->allowed |= (AP_METHOD_BIT << M_GET);
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
     /* HEAD arrives as M_GET with header_only set. */
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Runs every test suite of `make check` and prints the closing line
+# "N passed, N failed". Run from the build directory by `make check`.
+set -u
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=$(pwd)
+APXS=${APXS:-$(sed -n 's/^APXS = //p' "$builddir/Makefile")}
+HTTPD=${HTTPD:-$(sed -n 's/^HTTPD = //p' "$builddir/Makefile")}
+passed=0
+failed=0
+
+count() { # count PASSED FAILED SUITE
+    passed=$((passed + $1))
+    failed=$((failed + $2))
+    echo "== $3: $1 passed, $2 failed"
+}
+
+# --- unit tests (libcheck) ------------------------------------------------
+unit="$builddir/tests/unit/tjwt_unit"
+if [ -x "$unit" ]; then
+    out=$("$unit" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E 'Checks: [0-9]+' | tail -n 1)
+    total=$(printf '%s' "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
+    fails=$(printf '%s' "$line" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p')
+    errs=$(printf '%s' "$line" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p')
+    total=${total:-0} fails=${fails:-0} errs=${errs:-0}
+    bad=$((fails + errs))
+    [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+    count $((total - fails - errs)) "$bad" "unit tests"
+else
+    echo "unit tests not built: is libcheck (Debian: check) installed?"
+    count 0 1 "unit tests"
+fi
+
+# --- Apache::Test suite ----------------------------------------------------
+# As root, httpd's children run as nobody and read the test tree (the
+# htpasswd file, per request). A clone in a private directory (such as
+# /root) is out of their reach, so the suite then runs from a copy.
+work="$srcdir/tests"
+if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -r "$work/t/htpasswd" 2>/dev/null; then
+    work=$(mktemp -d /tmp/tjwt-check.XXXXXX)
+    cp -R "$srcdir/tests/." "$work/"
+    chmod -R a+rX "$work"
+    echo "== the test tree is not readable by nobody: running from $work"
+fi
+
+export TJWT_MODULE="$builddir/.libs/mod_teleport_jwt.so"
+TJWT_APACHE_MODULES=$("$APXS" -q LIBEXECDIR)
+export TJWT_APACHE_MODULES
+# Apache::Test builds its server from the modules of a base configuration.
+# The system's (Debian's apache2.conf) needs apache2ctl's environment and
+# enables what the host chose; the suite names its own instead.
+conf="$work/t/conf/inherit.conf"
+mkdir -p "$work/t/conf"
+for m in mpm_event authn_core authn_file authz_core authz_host authz_user \
+         auth_basic alias dir env mime setenvif; do
+    echo "LoadModule ${m}_module $TJWT_APACHE_MODULES/mod_$m.so"
+done >"$conf"
+
+log="$builddir/tests/apache-test.log"
+(cd "$work" && perl t/TEST -clean >/dev/null 2>&1;
+ cd "$work" && perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" "$@") >"$log" 2>&1
+rc=$?
+cat "$log"
+tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+fails=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$log" |
+        awk '{s += $1} END {print s + 0}')
+tests=${tests:-0}
+[ "$rc" -ne 0 ] && [ "$fails" -eq 0 ] && fails=1
+count $((tests - fails < 0 ? 0 : tests - fails)) "$fails" "Apache::Test suite"
+[ "$work" != "$srcdir/tests" ] && rm -rf "$work"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

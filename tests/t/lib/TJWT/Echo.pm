@@ -1,0 +1,28 @@
+# The backend vhost's handler: answers with the request line and every
+# request header exactly as it arrived (names, case, duplicates), so that
+# tests see what an upstream behind mod_proxy would see.
+package TJWT::Echo;
+
+use strict;
+use warnings;
+
+use Apache2::RequestRec ();
+use Apache2::RequestIO ();
+use APR::Table ();
+use Apache2::Const -compile => qw(OK);
+use JSON::PP ();
+
+sub handler {
+    my $r = shift;
+    my @headers;
+    $r->headers_in->do(sub { push @headers, [ $_[0], $_[1] ]; 1 });
+    $r->content_type('application/json');
+    $r->print(JSON::PP->new->canonical->encode({
+        method  => $r->method,
+        uri     => $r->unparsed_uri,
+        headers => \@headers,
+    }));
+    return Apache2::Const::OK;
+}
+
+1;
