@@ -15,8 +15,8 @@ static const command_rec tjwt_cmds[] = {
     AP_INIT_TAKE1("TeleportJWTClaims", tjwt_cmd_claims, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "roles-and-traits, roles, traits or none"),
-    AP_INIT_TAKE1("TeleportJWTAssertionHeader", tjwt_cmd_assertion_header,
-                  NULL, RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+    AP_INIT_TAKE1("TeleportJWTAssertionHeader", tjwt_cmd_assertion_header, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "the header carrying the token, or Off"),
     AP_INIT_TAKE1("TeleportJWTIssuer", tjwt_cmd_issuer, NULL,
                   RSRC_CONF | ACCESS_CONF,
@@ -67,12 +67,8 @@ static void tjwt_register_hooks(apr_pool_t *p)
 }
 
 AP_DECLARE_MODULE(teleport_jwt) = {
-    STANDARD20_MODULE_STUFF,
-    tjwt_create_dir_conf,
-    tjwt_merge_dir_conf,
-    tjwt_create_srv_conf,
-    tjwt_merge_srv_conf,
-    tjwt_cmds,
+    STANDARD20_MODULE_STUFF, tjwt_create_dir_conf, tjwt_merge_dir_conf,
+    tjwt_create_srv_conf,    tjwt_merge_srv_conf,  tjwt_cmds,
     tjwt_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_NONE

@@ -25,8 +25,8 @@ char *tjwt_b64url_encode(apr_pool_t *p, const unsigned char *data,
         *o++ = tjwt_b64_alphabet[(v >> 12) & 63];
     }
     else if (len - i == 2) {
-        unsigned long v = ((unsigned long)data[i] << 16) |
-                          ((unsigned long)data[i + 1] << 8);
+        unsigned long v =
+            ((unsigned long)data[i] << 16) | ((unsigned long)data[i + 1] << 8);
         *o++ = tjwt_b64_alphabet[(v >> 18) & 63];
         *o++ = tjwt_b64_alphabet[(v >> 12) & 63];
         *o++ = tjwt_b64_alphabet[(v >> 6) & 63];

@@ -63,14 +63,13 @@ static json_t *tjwt_traits_object(const apr_array_header_t *traits)
     return obj;
 }
 
-char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c,
-                          const char **err)
+char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
 {
     json_t *o = json_object();
     json_t *v;
     char *s, *out = NULL;
-    int with_roles = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
-                     c->mode == TJWT_CLAIMS_ROLES;
+    int with_roles =
+        c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS || c->mode == TJWT_CLAIMS_ROLES;
     int with_traits = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
                       c->mode == TJWT_CLAIMS_TRAITS;
 

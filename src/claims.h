@@ -25,8 +25,8 @@ typedef struct {
     apr_array_header_t *roles;  /* const char *; NULL means none */
     apr_array_header_t *traits; /* tjwt_trait; NULL means none */
     tjwt_claims_mode_e mode;
-    apr_int64_t iat;            /* Unix seconds */
-    apr_int64_t exp;            /* Unix seconds */
+    apr_int64_t iat; /* Unix seconds */
+    apr_int64_t exp; /* Unix seconds */
 } tjwt_claims;
 
 /* Teleport allows this much clock skew before iat. */

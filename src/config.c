@@ -137,8 +137,9 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
         ((tjwt_dir_conf *)dconf)->audience = "auto";
         return NULL;
     }
-    if (tjwt_has_ctl(arg) || apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS ||
-        !uri.scheme || !uri.hostname)
+    if (tjwt_has_ctl(arg) ||
+        apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
+        !uri.hostname)
         return apr_psprintf(cmd->pool,
                             "%s: '%s' is not accepted; use an absolute URI "
                             "such as https://mcp.example.com/mcp, or auto",
@@ -190,8 +191,7 @@ const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf,
-                                 const char *arg)
+const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg)
 {
     tjwt_srv_conf *s =
         ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
@@ -203,8 +203,8 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf,
         return err;
     path = ap_server_root_relative(cmd->pool, arg);
     if (!path)
-        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
-                            cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name,
+                            arg);
     /* Loaded now so that configtest reports a bad key with its line. */
     s->signing_key = tjwt_key_load_private(cmd->pool, path, &err);
     if (!s->signing_key)
@@ -212,8 +212,7 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf,
-                                 const char *arg)
+const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg)
 {
     tjwt_srv_conf *s =
         ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
@@ -226,8 +225,8 @@ const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf,
         return err;
     path = ap_server_root_relative(cmd->pool, arg);
     if (!path)
-        return apr_psprintf(cmd->pool, "%s: invalid path '%s'",
-                            cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name,
+                            arg);
     k = tjwt_key_load_public(cmd->pool, path, &err);
     if (!k)
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);

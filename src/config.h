@@ -14,11 +14,11 @@
 
 extern module AP_MODULE_DECLARE_DATA teleport_jwt_module;
 
-#define TJWT_UNSET (-1)
+#define TJWT_UNSET                    (-1)
 #define TJWT_DEFAULT_ASSERTION_HEADER "Teleport-Jwt-Assertion"
-#define TJWT_DEFAULT_LIFETIME 600
-#define TJWT_DEFAULT_MAX_SIZE 8190
-#define TJWT_ENV_VAR "TELEPORT_JWT"
+#define TJWT_DEFAULT_LIFETIME         600
+#define TJWT_DEFAULT_MAX_SIZE         8190
+#define TJWT_ENV_VAR                  "TELEPORT_JWT"
 
 /* Every member starts unset and merges as "child if set, else parent". */
 typedef struct {
@@ -52,10 +52,8 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg);
-const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf,
-                                 const char *arg);
-const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf,
-                                 const char *arg);
+const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
 
 /* Effective values, with the defaults applied. */
 apr_int64_t tjwt_dir_lifetime(const tjwt_dir_conf *d);

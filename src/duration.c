@@ -3,8 +3,8 @@
 
 #include <apr_lib.h>
 
-const char *tjwt_duration_parse(const char *s, apr_int64_t min,
-                                apr_int64_t max, apr_int64_t *secs)
+const char *tjwt_duration_parse(const char *s, apr_int64_t min, apr_int64_t max,
+                                apr_int64_t *secs)
 {
     static const char accepted[] =
         "a whole number of seconds followed by s, m, h or d "

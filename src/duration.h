@@ -7,7 +7,7 @@
 
 /* Parses s into seconds within [min, max]. Returns NULL on success or a
  * static message saying what is accepted. */
-const char *tjwt_duration_parse(const char *s, apr_int64_t min,
-                                apr_int64_t max, apr_int64_t *secs);
+const char *tjwt_duration_parse(const char *s, apr_int64_t min, apr_int64_t max,
+                                apr_int64_t *secs);
 
 #endif

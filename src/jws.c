@@ -56,16 +56,15 @@ const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
     size_t siglen = 0;
     const char *out = NULL;
 
-    if (!mctx ||
-        EVP_DigestSignInit(mctx, NULL, md, NULL, key->pkey) <= 0 ||
+    if (!mctx || EVP_DigestSignInit(mctx, NULL, md, NULL, key->pkey) <= 0 ||
         EVP_DigestSign(mctx, NULL, &siglen, (const unsigned char *)input,
                        len) <= 0) {
         *err = "cannot start signing with this key";
         goto done;
     }
     sig = OPENSSL_malloc(siglen);
-    if (!sig || EVP_DigestSign(mctx, sig, &siglen,
-                               (const unsigned char *)input, len) <= 0) {
+    if (!sig || EVP_DigestSign(mctx, sig, &siglen, (const unsigned char *)input,
+                               len) <= 0) {
         *err = "signing failed";
         goto done;
     }
@@ -87,8 +86,7 @@ done:
 }
 
 const char *tjwt_jws_sign(apr_pool_t *p, const tjwt_key *key,
-                          const char *payload, apr_size_t len,
-                          const char **err)
+                          const char *payload, apr_size_t len, const char **err)
 {
     const char *input = apr_pstrcat(
         p, key->jws_header, ".",

@@ -27,9 +27,8 @@ static apr_status_t tjwt_pkey_cleanup(void *data)
 
 /* Refuses every passphrase prompt: an encrypted key cannot be used by a
  * server that starts unattended, and OpenSSL must never wait on a tty. */
-static int tjwt_no_passphrase(char *pass, size_t pass_size,
-                              size_t *pass_len, const OSSL_PARAM params[],
-                              void *arg)
+static int tjwt_no_passphrase(char *pass, size_t pass_size, size_t *pass_len,
+                              const OSSL_PARAM params[], void *arg)
 {
     (void)pass;
     (void)pass_size;
@@ -101,8 +100,8 @@ static int tjwt_is_encrypted(const char *pem)
 
 static const char *tjwt_make_header(apr_pool_t *p, const tjwt_key *k)
 {
-    json_t *h = json_pack("{s:s, s:s, s:s}", "alg", k->alg_name, "kid",
-                          k->kid, "typ", "JWT");
+    json_t *h = json_pack("{s:s, s:s, s:s}", "alg", k->alg_name, "kid", k->kid,
+                          "typ", "JWT");
     char *s = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
     const char *out = tjwt_b64url_encode(p, (unsigned char *)s, strlen(s));
 
@@ -155,8 +154,8 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
         k->alg_name = "EdDSA";
         break;
     default:
-        *err = apr_psprintf(p, "key file %s holds a %s key; expected %s",
-                            where, OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)),
+        *err = apr_psprintf(p, "key file %s holds a %s key; expected %s", where,
+                            OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)),
                             TJWT_KEYS_ACCEPTED);
         return NULL;
     }
@@ -260,8 +259,10 @@ const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
     else if (strcmp(type, "ed25519") == 0)
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     else
-        return apr_psprintf(p, "unknown key type '%s': expected rsa, ec or "
-                               "ed25519", type);
+        return apr_psprintf(p,
+                            "unknown key type '%s': expected rsa, ec or "
+                            "ed25519",
+                            type);
     if (!pkey)
         return apr_psprintf(p, "cannot generate a %s key", type);
 
@@ -286,8 +287,8 @@ const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
     return err;
 }
 
-static char *tjwt_bn_param_b64(apr_pool_t *p, EVP_PKEY *pkey,
-                               const char *name, int pad)
+static char *tjwt_bn_param_b64(apr_pool_t *p, EVP_PKEY *pkey, const char *name,
+                               int pad)
 {
     BIGNUM *bn = NULL;
     unsigned char buf[1024];
@@ -322,18 +323,18 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
         char *n = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_N, 0);
         char *e = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_E, 0);
         if (n && e)
-            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "RSA",
-                            "alg", "RS256", "use", "sig", "kid", k->kid, "n",
-                            n, "e", e);
+            jwk =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "RSA", "alg",
+                          "RS256", "use", "sig", "kid", k->kid, "n", n, "e", e);
         break;
     }
     case TJWT_ALG_ES256: {
         char *x = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
         char *y = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
         if (x && y)
-            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty",
-                            "EC", "alg", "ES256", "use", "sig", "kid", k->kid,
-                            "crv", "P-256", "x", x, "y", y);
+            jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "EC",
+                            "alg", "ES256", "use", "sig", "kid", k->kid, "crv",
+                            "P-256", "x", x, "y", y);
         break;
     }
     case TJWT_ALG_EDDSA: {
@@ -342,8 +343,7 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
         if (EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen))
             jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "OKP",
                             "alg", "EdDSA", "use", "sig", "kid", k->kid, "crv",
-                            "Ed25519", "x",
-                            tjwt_b64url_encode(p, raw, rawlen));
+                            "Ed25519", "x", tjwt_b64url_encode(p, raw, rawlen));
         break;
     }
     }

@@ -7,25 +7,21 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-typedef enum {
-    TJWT_ALG_RS256 = 0,
-    TJWT_ALG_ES256,
-    TJWT_ALG_EDDSA
-} tjwt_alg_e;
+typedef enum { TJWT_ALG_RS256 = 0, TJWT_ALG_ES256, TJWT_ALG_EDDSA } tjwt_alg_e;
 
 typedef struct tjwt_key {
-    EVP_PKEY *pkey;         /* released by a cleanup on the loading pool */
+    EVP_PKEY *pkey; /* released by a cleanup on the loading pool */
     tjwt_alg_e alg;
-    const char *alg_name;   /* "RS256", "ES256", "EdDSA" */
-    const char *kid;        /* Teleport's key id */
-    const char *path;       /* where it came from, for messages */
+    const char *alg_name; /* "RS256", "ES256", "EdDSA" */
+    const char *kid;      /* Teleport's key id */
+    const char *path;     /* where it came from, for messages */
     int is_private;
     const char *jws_header; /* base64url of the protected header, made once */
 } tjwt_key;
 
 /* What a key file may hold; used in every key error message. */
-#define TJWT_KEYS_ACCEPTED                                                   \
-    "an unencrypted PEM key (PKCS#1, PKCS#8 or SEC1): RSA of at least 2048 " \
+#define TJWT_KEYS_ACCEPTED                                                     \
+    "an unencrypted PEM key (PKCS#1, PKCS#8 or SEC1): RSA of at least 2048 "   \
     "bits, EC P-256 or Ed25519"
 
 /* Loads a private key for signing. On failure returns NULL and sets *err

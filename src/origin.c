@@ -22,8 +22,7 @@ const char *tjwt_url_origin(apr_pool_t *p, const char *url)
     host = apr_pstrdup(p, u.hostname);
     for (c = host; *c; c++)
         *c = (char)apr_tolower(*c);
-    if (u.port_str && *u.port_str &&
-        u.port != apr_uri_port_of_scheme(scheme))
+    if (u.port_str && *u.port_str && u.port != apr_uri_port_of_scheme(scheme))
         port = apr_psprintf(p, ":%u", (unsigned)u.port);
     /* apr_uri_parse drops the brackets of an IPv6 literal. */
     if (strchr(host, ':'))

@@ -80,8 +80,8 @@ int tjwt_publish_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                 APR_ARRAY_IDX(sc->publish_keys, i, tjwt_key *);
         sc->jwks = tjwt_jwks_build(pconf, keys, &err);
         if (!sc->jwks) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs,
-                         "mod_teleport_jwt: %s", err);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "mod_teleport_jwt: %s",
+                         err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -5,7 +5,7 @@
 
 #include <httpd.h>
 
-#define TJWT_JWKS_HANDLER "teleport-jwks"
+#define TJWT_JWKS_HANDLER     "teleport-jwks"
 #define TJWT_DEFAULT_KEY_PATH "teleport-jwt/signing-key.pem"
 
 /* post_config: gives every server without TeleportJWTSigningKey the

@@ -84,8 +84,8 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
 
     for (;;) {
         json = tjwt_claims_to_json(r->pool, c, &err);
-        token = json ? tjwt_jws_sign(r->pool, key, json, strlen(json), &err)
-                     : NULL;
+        token =
+            json ? tjwt_jws_sign(r->pool, key, json, strlen(json), &err) : NULL;
         if (!token) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "mod_teleport_jwt: cannot sign a token for %s: %s",
