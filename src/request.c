@@ -3,7 +3,7 @@
 #include "request.h"
 #include "audience.h"
 #include "config.h"
-#include "jws.h"
+#include "token.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -74,55 +74,6 @@ static const char *tjwt_user(request_rec *r, const tjwt_dir_conf *d)
     return user;
 }
 
-/* Signs the claims, dropping traits and then roles while the token is
- * longer than the configured maximum (SPEC §6). */
-static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
-                                     tjwt_claims *c, apr_int64_t max)
-{
-    const char *err = NULL, *token;
-    char *json;
-
-    for (;;) {
-        json = tjwt_claims_to_json(r->pool, c, &err);
-        token =
-            json ? tjwt_jws_sign(r->pool, key, json, strlen(json), &err) : NULL;
-        if (!token) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "mod_teleport_jwt: cannot sign a token for %s: %s",
-                          c->user, err);
-            return NULL;
-        }
-        if ((apr_int64_t)strlen(token) <= max)
-            return token;
-        if (c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
-            c->mode == TJWT_CLAIMS_TRAITS) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes, over TeleportJWTMaxSize %" APR_INT64_T_FMT
-                          "; dropping traits",
-                          c->user, strlen(token), max);
-            c->mode = c->mode == TJWT_CLAIMS_TRAITS ? TJWT_CLAIMS_NONE
-                                                    : TJWT_CLAIMS_ROLES;
-        }
-        else if (c->mode == TJWT_CLAIMS_ROLES) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes, over TeleportJWTMaxSize %" APR_INT64_T_FMT
-                          "; dropping roles",
-                          c->user, strlen(token), max);
-            c->mode = TJWT_CLAIMS_NONE;
-        }
-        else {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes even without roles and traits, over "
-                          "TeleportJWTMaxSize %" APR_INT64_T_FMT,
-                          c->user, strlen(token), max);
-            return NULL;
-        }
-    }
-}
-
 int tjwt_fixups(request_rec *r)
 {
     tjwt_dir_conf *d =
@@ -162,7 +113,7 @@ int tjwt_fixups(request_rec *r)
     c.iat = now;
     c.exp = now + tjwt_dir_lifetime(d);
 
-    token = tjwt_sign_fitting(r, s->signing_key, &c, tjwt_dir_max_size(d));
+    token = tjwt_token_get(r, s->signing_key, &c, tjwt_dir_max_size(d));
     if (!token)
         return HTTP_INTERNAL_SERVER_ERROR;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
