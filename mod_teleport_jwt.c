@@ -2,6 +2,7 @@
  * injects it into the request that goes upstream, and publishes the JWKS
  * that upstreams verify it with. This file only wires the module into
  * httpd; the work is done in src/. */
+#define TJWT_MODULE_FILE
 #include "src/config.h"
 #include "src/publish.h"
 #include "src/request.h"
@@ -29,6 +30,22 @@ static const command_rec tjwt_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "an expression giving the user name "
                   "(default %{REMOTE_USER})"),
+    AP_INIT_TAKE12("TeleportJWTRoles", tjwt_cmd_roles, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "an expression giving roles, and the separator to split "
+                   "them on (default ,)"),
+    AP_INIT_TAKE23("TeleportJWTTrait", tjwt_cmd_trait, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "a trait name, an expression giving its values, and the "
+                   "separator to split them on (default ,)"),
+    AP_INIT_TAKE1("TeleportJWTExpiry", tjwt_cmd_expiry, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "an expression giving when the identity expires, in Unix "
+                  "seconds"),
+    AP_INIT_TAKE2("TeleportJWTHeader", tjwt_cmd_header, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                  "a header name and a template such as "
+                  "\"Bearer {{internal.jwt}}\""),
     AP_INIT_TAKE1("TeleportJWTLifetime", tjwt_cmd_lifetime, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "how long a token is valid, e.g. 90s, 10m, 1h"),
@@ -52,12 +69,13 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void tjwt_register_hooks(apr_pool_t *p)
 {
-    /* mod_rewrite (per-directory rules, [E=] and [P]) and mod_env run in
-     * fixups too; the token must see what they set, and must be in place
+    /* mod_rewrite (per-directory rules, [E=] and [P]), mod_env and mod_ssl
+     * (SSLOptions +StdEnvVars) run in fixups too; the token must see what
+     * they set, and must be in place
      * before mod_headers' RequestHeader (APR_HOOK_LAST) reads
      * TELEPORT_JWT. */
-    static const char *const before_us[] = {"mod_rewrite.c", "mod_env.c",
-                                            "mod_setenvif.c", NULL};
+    static const char *const before_us[] = {
+        "mod_rewrite.c", "mod_env.c", "mod_setenvif.c", "mod_ssl.c", NULL};
     static const char *const after_us[] = {"mod_headers.c", NULL};
 
     (void)p;

@@ -2,6 +2,9 @@
  * path only reads ready values. */
 #include "config.h"
 #include "duration.h"
+#include "htaccess.h"
+#include "sources.h"
+#include "template.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -40,6 +43,10 @@ void *tjwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->user = TJWT_MERGE_PTR(user);
     d->lifetime = TJWT_MERGE_INT(lifetime);
     d->max_size = TJWT_MERGE_INT(max_size);
+    d->roles = TJWT_MERGE_PTR(roles);
+    d->traits = TJWT_MERGE_PTR(traits);
+    d->expiry = TJWT_MERGE_PTR(expiry);
+    d->headers = TJWT_MERGE_PTR(headers);
     return d;
 }
 
@@ -95,6 +102,7 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                                       const char *arg)
 {
     tjwt_dir_conf *d = dconf;
+    int i;
 
     if (strcasecmp(arg, "Off") == 0) {
         d->assertion_header = "";
@@ -105,6 +113,21 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                             "%s: '%s' is not a header name; use a name made "
                             "of letters, digits and -, or Off",
                             cmd->cmd->name, arg);
+    if (!tjwt_same_header(arg, TJWT_DEFAULT_ASSERTION_HEADER) &&
+        tjwt_header_reserved(arg, NULL))
+        return apr_psprintf(cmd->pool,
+                            "%s: %s is reserved for the proxy; choose "
+                            "another name",
+                            cmd->cmd->name, arg);
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        if (tjwt_same_header(arg,
+                             APR_ARRAY_IDX(d->headers, i, tjwt_template *)
+                                 ->header))
+            return apr_psprintf(cmd->pool,
+                                "%s: %s is already set by TeleportJWTHeader "
+                                "in this scope",
+                                cmd->cmd->name, arg);
+    }
     d->assertion_header = arg;
     return NULL;
 }
@@ -148,18 +171,12 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
+                                   ap_expr_info_t **out);
+
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    const char *err = NULL;
-    ap_expr_info_t *expr =
-        ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &err, NULL);
-
-    if (err)
-        return apr_psprintf(cmd->pool,
-                            "%s: cannot parse the expression '%s': %s",
-                            cmd->cmd->name, arg, err);
-    ((tjwt_dir_conf *)dconf)->user = expr;
-    return NULL;
+    return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->user);
 }
 
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
@@ -188,6 +205,147 @@ const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
                             "from 512 to 1048576",
                             cmd->cmd->name, arg);
     ((tjwt_dir_conf *)dconf)->max_size = n;
+    return NULL;
+}
+
+int tjwt_same_header(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char ca = *a == '_' ? '-' : (char)apr_tolower(*a);
+        char cb = *b == '_' ? '-' : (char)apr_tolower(*b);
+        if (ca != cb)
+            return 0;
+    }
+    return *a == *b;
+}
+
+int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
+{
+    /* The proxy sets these itself, and upstreams trust them for routing
+     * and client addresses: a template must not be able to forge them. */
+    static const char *const reserved[] = {
+        TJWT_DEFAULT_ASSERTION_HEADER, "Host", "X-Forwarded-For",
+        "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
+        "X-Forwarded-Server", "X-Real-Ip", NULL};
+    int i;
+
+    for (i = 0; reserved[i]; i++) {
+        if (tjwt_same_header(name, reserved[i]))
+            return 1;
+    }
+    return d && d->assertion_header && *d->assertion_header &&
+           tjwt_same_header(name, d->assertion_header);
+}
+
+static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
+                                   ap_expr_info_t **out)
+{
+    const char *err = NULL;
+
+    *out = ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &err, NULL);
+    if (err)
+        return apr_psprintf(cmd->pool,
+                            "%s: cannot parse the expression '%s': %s",
+                            cmd->cmd->name, arg, err);
+    return NULL;
+}
+
+static const char *tjwt_add_source(cmd_parms *cmd, apr_array_header_t **list,
+                                   const char *name, const char *expr,
+                                   const char *sep)
+{
+    tjwt_value_src src;
+    const char *err;
+
+    if (sep && !*sep)
+        return apr_psprintf(cmd->pool, "%s: the separator must not be empty",
+                            cmd->cmd->name);
+    if ((err = tjwt_parse_expr(cmd, expr, &src.expr)))
+        return err;
+    src.name = name;
+    src.sep = sep ? sep : ",";
+    if (!*list)
+        *list = apr_array_make(cmd->pool, 2, sizeof(tjwt_value_src));
+    APR_ARRAY_PUSH(*list, tjwt_value_src) = src;
+    return NULL;
+}
+
+const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
+                           const char *sep)
+{
+    return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->roles, NULL, expr,
+                           sep);
+}
+
+const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
+                           const char *expr, const char *sep)
+{
+    const char *c;
+
+    if (!expr)
+        return apr_psprintf(cmd->pool,
+                            "%s takes a trait name, an expression and an "
+                            "optional separator",
+                            cmd->cmd->name);
+    for (c = name; *c; c++) {
+        if (apr_iscntrl(*c))
+            break;
+    }
+    if (!*name || *c)
+        return apr_psprintf(cmd->pool,
+                            "%s: the trait name must be a non-empty string "
+                            "without control characters",
+                            cmd->cmd->name);
+    return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->traits, name, expr,
+                           sep);
+}
+
+const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->expiry);
+}
+
+const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
+                            const char *tpl)
+{
+    tjwt_dir_conf *d = dconf;
+    tjwt_template *t;
+    const char *err;
+    int i;
+
+    if (!tjwt_is_header_name(name))
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a header name; use letters, "
+                            "digits and -",
+                            cmd->cmd->name, name);
+    if (tjwt_header_reserved(name, d))
+        return apr_psprintf(cmd->pool,
+                            "%s: %s is reserved (the assertion header, Host, "
+                            "X-Forwarded-*, X-Real-Ip); choose another name",
+                            cmd->cmd->name, name);
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        if (tjwt_same_header(
+                name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
+            return apr_psprintf(cmd->pool,
+                                "%s: %s is set twice in this scope; a template "
+                                "that yields several values sends one header "
+                                "line per value",
+                                cmd->cmd->name, name);
+    }
+    if ((err = tjwt_template_parse(cmd->pool, name, tpl, &t)))
+        return apr_psprintf(cmd->pool, "%s %s \"%s\": %s", cmd->cmd->name,
+                            name, tpl, err);
+    /* A literal header from .htaccess would let its author send any value
+     * under a name the upstream trusts; there a template must carry an
+     * expression, whose values come from the server's configuration. */
+    if (t->kind == TJWT_TPL_LITERAL && tjwt_in_htaccess(cmd))
+        return apr_psprintf(cmd->pool,
+                            "%s %s: in .htaccess a template must contain an "
+                            "{{expression}}",
+                            cmd->cmd->name, name);
+    if (!d->headers)
+        d->headers = apr_array_make(cmd->pool, 2, sizeof(tjwt_template *));
+    APR_ARRAY_PUSH(d->headers, tjwt_template *) = t;
     return NULL;
 }
 

@@ -14,6 +14,13 @@
 
 extern module AP_MODULE_DECLARE_DATA teleport_jwt_module;
 
+/* Tags our log lines with the module, so that LogLevel teleport_jwt:...
+ * works. Every file that logs includes this header. */
+#include <http_log.h>
+#ifndef TJWT_MODULE_FILE /* AP_DECLARE_MODULE declares it there */
+APLOG_USE_MODULE(teleport_jwt);
+#endif
+
 #define TJWT_UNSET                    (-1)
 #define TJWT_DEFAULT_ASSERTION_HEADER "Teleport-Jwt-Assertion"
 #define TJWT_DEFAULT_LIFETIME         600
@@ -30,6 +37,12 @@ typedef struct {
     ap_expr_info_t *user;         /* NULL: REMOTE_USER */
     apr_int64_t lifetime;         /* seconds; TJWT_UNSET */
     apr_int64_t max_size;         /* bytes; TJWT_UNSET */
+    /* Repeatable directives: NULL unset; an inner scope's list replaces
+     * the outer one. */
+    apr_array_header_t *roles;   /* tjwt_value_src */
+    apr_array_header_t *traits;  /* tjwt_value_src */
+    ap_expr_info_t *expiry;      /* NULL: no identity expiry */
+    apr_array_header_t *headers; /* tjwt_template * */
 } tjwt_dir_conf;
 
 typedef struct {
@@ -52,6 +65,13 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
+                           const char *sep);
+const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
+                           const char *expr, const char *sep);
+const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
+                            const char *tpl);
 const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
 
@@ -59,6 +79,10 @@ const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
 apr_int64_t tjwt_dir_lifetime(const tjwt_dir_conf *d);
 apr_int64_t tjwt_dir_max_size(const tjwt_dir_conf *d);
 tjwt_claims_mode_e tjwt_dir_claims_mode(const tjwt_dir_conf *d);
+/* Whether name is reserved: never settable by TeleportJWTHeader. */
+int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d);
+/* Header names compared as gateways do: case-insensitive, '_' as '-'. */
+int tjwt_same_header(const char *a, const char *b);
 /* The assertion header name, or NULL when it is Off. */
 const char *tjwt_dir_assertion_header(const tjwt_dir_conf *d);
 

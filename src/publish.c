@@ -8,6 +8,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 /* Loads the default key, generating it the first time. Tokens outlive a

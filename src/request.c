@@ -1,8 +1,12 @@
-/* Fixups: by this phase authentication has set the user and the proxy
- * target is known; mod_proxy has not yet copied the request headers. */
+/* Fixups: by this phase authentication has set the user, mod_rewrite and
+ * mod_env have set their variables and the proxy target is known, and
+ * mod_proxy has not yet copied the request headers. */
 #include "request.h"
 #include "audience.h"
 #include "config.h"
+#include "htaccess.h"
+#include "sources.h"
+#include "template.h"
 #include "token.h"
 
 #include <apr_lib.h>
@@ -11,42 +15,39 @@
 #include <http_log.h>
 #include <http_request.h>
 
-/* Compares header names case-insensitively with '-' and '_' taken as one:
- * CGI, WSGI and several frameworks fold both to '_', so a client's
- * "Teleport_Jwt_Assertion" could otherwise pass for the module's header. */
-static int tjwt_same_header(const char *a, const char *b)
+static int tjwt_owned(const tjwt_dir_conf *d, const char *name)
 {
-    for (; *a && *b; a++, b++) {
-        char ca = *a == '_' ? '-' : (char)apr_tolower(*a);
-        char cb = *b == '_' ? '-' : (char)apr_tolower(*b);
-        if (ca != cb)
-            return 0;
-    }
-    return *a == *b;
-}
-
-/* Removes every client-supplied copy of the headers the module owns. */
-static void tjwt_strip_owned(request_rec *r, const tjwt_dir_conf *d)
-{
-    const char *owned[2];
-    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    apr_array_header_t *doomed = NULL;
-    int i, j, n = 0;
+    const char *assertion = tjwt_dir_assertion_header(d);
+    int i;
 
     /* The default name is always owned: an upstream may take it for the
      * module's even where the assertion is renamed or off. */
-    owned[n++] = TJWT_DEFAULT_ASSERTION_HEADER;
-    if (tjwt_dir_assertion_header(d))
-        owned[n++] = tjwt_dir_assertion_header(d);
+    if (tjwt_same_header(name, TJWT_DEFAULT_ASSERTION_HEADER) ||
+        (assertion && tjwt_same_header(name, assertion)))
+        return 1;
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        if (tjwt_same_header(
+                name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
+            return 1;
+    }
+    return 0;
+}
+
+/* Removes every client-supplied copy of the headers the module owns,
+ * whatever its case and whether it is spelled with '_' (CGI, WSGI and
+ * several frameworks fold '-' and '_' together). */
+static void tjwt_strip_owned(request_rec *r, const tjwt_dir_conf *d)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_array_header_t *doomed = NULL;
+    int i;
+
     for (i = 0; i < arr->nelts; i++) {
-        for (j = 0; j < n; j++) {
-            if (e[i].key && tjwt_same_header(e[i].key, owned[j])) {
-                if (!doomed)
-                    doomed = apr_array_make(r->pool, 2, sizeof(char *));
-                APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
-                break;
-            }
+        if (e[i].key && tjwt_owned(d, e[i].key)) {
+            if (!doomed)
+                doomed = apr_array_make(r->pool, 2, sizeof(char *));
+            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
         }
     }
     for (i = 0; doomed && i < doomed->nelts; i++) {
@@ -74,6 +75,103 @@ static const char *tjwt_user(request_rec *r, const tjwt_dir_conf *d)
     return user;
 }
 
+static int tjwt_has_ctl(const char *s)
+{
+    for (; *s; s++) {
+        if (apr_iscntrl(*s))
+            return 1;
+    }
+    return 0;
+}
+
+/* Adds the TeleportJWTHeader lines: one header line per value. */
+static void tjwt_set_templates(request_rec *r, const tjwt_dir_conf *d,
+                               const char *token, const tjwt_claims *c)
+{
+    const char *assertion = tjwt_dir_assertion_header(d);
+    int i, j;
+
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        const tjwt_template *t = APR_ARRAY_IDX(d->headers, i, tjwt_template *);
+        apr_array_header_t *vals;
+        /* Scopes merge: an outer template may name what an inner scope
+         * made the assertion header. The assertion wins. */
+        if (assertion && tjwt_same_header(t->header, assertion)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "mod_teleport_jwt: TeleportJWTHeader %s is the "
+                          "assertion header here; not sent",
+                          t->header);
+            continue;
+        }
+        vals = tjwt_template_eval(r->pool, t, token, c->traits);
+        for (j = 0; j < vals->nelts; j++) {
+            const char *v = APR_ARRAY_IDX(vals, j, const char *);
+            if (tjwt_has_ctl(v)) {
+                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                              "mod_teleport_jwt: a value of TeleportJWTHeader "
+                              "%s contains a control character; that header "
+                              "line is not sent",
+                              t->header);
+                continue;
+            }
+            apr_table_add(r->headers_in, t->header, v);
+        }
+    }
+}
+
+/* Fills c from the claim sources. Returns OK, DECLINED for "no token" or
+ * an HTTP error status. */
+static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
+                             tjwt_claims *c)
+{
+    const char *err = NULL, *taint;
+    apr_int64_t now, expiry = 0;
+    int has_expiry = 0;
+
+    /* Identity must come from the server's configuration, never from an
+     * .htaccess author's (SPEC §5). */
+    if ((taint = tjwt_htaccess_tainted(r))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "mod_teleport_jwt: %s, which could change who the "
+                      "token says the user is; no token for this request",
+                      taint);
+        return DECLINED;
+    }
+    c->user = tjwt_user(r, d);
+    if (!c->user || !*c->user)
+        return DECLINED;
+    c->roles = tjwt_sources_roles(r, d->roles, &err);
+    if (c->roles)
+        c->traits = tjwt_sources_traits(r, d->traits, &err);
+    if (!err && d->expiry)
+        has_expiry = tjwt_sources_expiry(r, d->expiry, &expiry, &err);
+    if (err) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "mod_teleport_jwt: claim source failed for %s: %s",
+                      c->user, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    now = (apr_int64_t)apr_time_sec(apr_time_now());
+    c->issuer = d->issuer ? d->issuer : r->server->server_hostname;
+    c->audience = d->audience && strcmp(d->audience, "auto") != 0
+                      ? d->audience
+                      : tjwt_request_audience(r);
+    c->mode = tjwt_dir_claims_mode(d);
+    c->iat = now;
+    c->exp = now + tjwt_dir_lifetime(d);
+    if (has_expiry > 0 && expiry < c->exp) {
+        if (expiry <= now) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "mod_teleport_jwt: the identity of %s expired at "
+                          "%" APR_INT64_T_FMT "; no token",
+                          c->user, expiry);
+            return DECLINED;
+        }
+        c->exp = expiry;
+    }
+    return OK;
+}
+
 int tjwt_fixups(request_rec *r)
 {
     tjwt_dir_conf *d =
@@ -82,7 +180,7 @@ int tjwt_fixups(request_rec *r)
         ap_get_module_config(r->server->module_config, &teleport_jwt_module);
     tjwt_claims c;
     const char *token, *header;
-    apr_int64_t now;
+    int rc;
 
     /* Off still strips: an Off scope nested in an On one serves the same
      * upstreams, which trust the header. Only an unconfigured scope passes
@@ -94,25 +192,15 @@ int tjwt_fixups(request_rec *r)
     if (d->enabled != 1)
         return DECLINED;
 
-    c.user = tjwt_user(r, d);
-    if (!c.user || !*c.user)
-        return DECLINED;
+    memset(&c, 0, sizeof(c));
+    rc = tjwt_build_claims(r, d, &c);
+    if (rc != OK)
+        return rc == DECLINED ? DECLINED : rc;
     if (!s->signing_key) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_teleport_jwt: no signing key for this server");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    now = (apr_int64_t)apr_time_sec(apr_time_now());
-    c.issuer = d->issuer ? d->issuer : r->server->server_hostname;
-    c.audience = d->audience && strcmp(d->audience, "auto") != 0
-                     ? d->audience
-                     : tjwt_request_audience(r);
-    c.roles = NULL;
-    c.traits = NULL;
-    c.mode = tjwt_dir_claims_mode(d);
-    c.iat = now;
-    c.exp = now + tjwt_dir_lifetime(d);
-
     token = tjwt_token_get(r, s->signing_key, &c, tjwt_dir_max_size(d));
     if (!token)
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -123,5 +211,6 @@ int tjwt_fixups(request_rec *r)
     if (header)
         apr_table_set(r->headers_in, header, token);
     apr_table_set(r->subprocess_env, TJWT_ENV_VAR, token);
+    tjwt_set_templates(r, d, token, &c);
     return OK;
 }

@@ -1,0 +1,34 @@
+/* Shared pieces of the unit-test program: one suite per source file, the
+ * per-test pool fixture and the helpers that find vectors and scratch
+ * space. */
+#ifndef TJWT_UNIT_H
+#define TJWT_UNIT_H
+
+#include <apr_pools.h>
+#include <check.h>
+
+#ifndef TJWT_VECTORS_DIR
+#error "TJWT_VECTORS_DIR must be defined by the build (tests/vectors)"
+#endif
+
+Suite *tjwt_suite_b64url(void);
+Suite *tjwt_suite_claims(void);
+Suite *tjwt_suite_duration(void);
+Suite *tjwt_suite_jws(void);
+Suite *tjwt_suite_keys(void);
+Suite *tjwt_suite_origin(void);
+
+/* A fresh pool for each test; attach with tcase_add_checked_fixture so
+ * that every test runs (and is torn down) in its own forked child. */
+extern apr_pool_t *tjwt_test_pool;
+void tjwt_test_pool_setup(void);
+void tjwt_test_pool_teardown(void);
+
+/* The absolute path of a file in tests/vectors. */
+const char *tjwt_test_vector_path(apr_pool_t *p, const char *name);
+
+/* A new directory (made with mkdtemp under /tmp), removed with its files
+ * when p is destroyed. */
+const char *tjwt_test_tmpdir(apr_pool_t *p);
+
+#endif
