@@ -9,6 +9,8 @@
 
 #include <http_request.h>
 
+/* Directives that decide what a token asserts are refused in .htaccess by
+ * their handlers, with a reason; OR_AUTHCFG only lets them get that far. */
 static const command_rec tjwt_cmds[] = {
     AP_INIT_FLAG("TeleportJWT", tjwt_cmd_enable, NULL,
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
@@ -20,26 +22,26 @@ static const command_rec tjwt_cmds[] = {
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "the header carrying the token, or Off"),
     AP_INIT_TAKE1("TeleportJWTIssuer", tjwt_cmd_issuer, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "the iss claim (default: the virtual host's ServerName)"),
     AP_INIT_TAKE1("TeleportJWTAudience", tjwt_cmd_audience, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "the aud claim: an absolute URI, or auto for the origin "
                   "of the proxy target"),
     AP_INIT_TAKE1("TeleportJWTUser", tjwt_cmd_user, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "an expression giving the user name "
                   "(default %{REMOTE_USER})"),
     AP_INIT_TAKE12("TeleportJWTRoles", tjwt_cmd_roles, NULL,
-                   RSRC_CONF | ACCESS_CONF,
+                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                    "an expression giving roles, and the separator to split "
                    "them on (default ,)"),
     AP_INIT_TAKE23("TeleportJWTTrait", tjwt_cmd_trait, NULL,
-                   RSRC_CONF | ACCESS_CONF,
+                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                    "a trait name, an expression giving its values, and the "
                    "separator to split them on (default ,)"),
     AP_INIT_TAKE1("TeleportJWTExpiry", tjwt_cmd_expiry, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "an expression giving when the identity expires, in Unix "
                   "seconds"),
     AP_INIT_TAKE2("TeleportJWTHeader", tjwt_cmd_header, NULL,
@@ -47,10 +49,10 @@ static const command_rec tjwt_cmds[] = {
                   "a header name and a template such as "
                   "\"Bearer {{internal.jwt}}\""),
     AP_INIT_TAKE1("TeleportJWTLifetime", tjwt_cmd_lifetime, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "how long a token is valid, e.g. 90s, 10m, 1h"),
     AP_INIT_TAKE1("TeleportJWTMaxSize", tjwt_cmd_max_size, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "the longest token in bytes before traits and roles are "
                   "dropped"),
     AP_INIT_TAKE1("TeleportJWTSigningKey", tjwt_cmd_signing_key, NULL,

@@ -15,6 +15,20 @@
  * day is already far more than Teleport issues for application access. */
 #define TJWT_MAX_LIFETIME 86400
 
+/* Directives that decide what a token asserts are accepted by httpd in
+ * .htaccess (so that it reaches us) and refused here with a reason. */
+static const char *tjwt_server_only(cmd_parms *cmd)
+{
+    if (!tjwt_in_htaccess(cmd))
+        return NULL;
+    return apr_psprintf(cmd->pool,
+                        "%s is not allowed in .htaccess: it decides what the "
+                        "token asserts; set it in the server configuration "
+                        "(.htaccess may use TeleportJWT, TeleportJWTClaims, "
+                        "TeleportJWTAssertionHeader and TeleportJWTHeader)",
+                        cmd->cmd->name);
+}
+
 void *tjwt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     tjwt_dir_conf *d = apr_pcalloc(p, sizeof(*d));
@@ -120,9 +134,8 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                             "another name",
                             cmd->cmd->name, arg);
     for (i = 0; d->headers && i < d->headers->nelts; i++) {
-        if (tjwt_same_header(arg,
-                             APR_ARRAY_IDX(d->headers, i, tjwt_template *)
-                                 ->header))
+        if (tjwt_same_header(
+                arg, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
             return apr_psprintf(cmd->pool,
                                 "%s: %s is already set by TeleportJWTHeader "
                                 "in this scope",
@@ -143,6 +156,8 @@ static int tjwt_has_ctl(const char *s)
 
 const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     if (!*arg || tjwt_has_ctl(arg))
         return apr_psprintf(cmd->pool,
                             "%s: the issuer must be a non-empty string "
@@ -154,6 +169,8 @@ const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     apr_uri_t uri;
 
     if (strcasecmp(arg, "auto") == 0) {
@@ -176,11 +193,15 @@ static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
 
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->user);
 }
 
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     apr_int64_t secs;
     const char *err = tjwt_duration_parse(arg, 1, TJWT_MAX_LIFETIME, &secs);
 
@@ -195,6 +216,8 @@ const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     char *end;
     apr_int64_t n = apr_strtoi64(arg, &end, 10);
 
@@ -223,10 +246,15 @@ int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
 {
     /* The proxy sets these itself, and upstreams trust them for routing
      * and client addresses: a template must not be able to forge them. */
-    static const char *const reserved[] = {
-        TJWT_DEFAULT_ASSERTION_HEADER, "Host", "X-Forwarded-For",
-        "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
-        "X-Forwarded-Server", "X-Real-Ip", NULL};
+    static const char *const reserved[] = {TJWT_DEFAULT_ASSERTION_HEADER,
+                                           "Host",
+                                           "X-Forwarded-For",
+                                           "X-Forwarded-Host",
+                                           "X-Forwarded-Proto",
+                                           "X-Forwarded-Port",
+                                           "X-Forwarded-Server",
+                                           "X-Real-Ip",
+                                           NULL};
     int i;
 
     for (i = 0; reserved[i]; i++) {
@@ -273,6 +301,8 @@ static const char *tjwt_add_source(cmd_parms *cmd, apr_array_header_t **list,
 const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
                            const char *sep)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->roles, NULL, expr,
                            sep);
 }
@@ -280,6 +310,8 @@ const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
 const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
                            const char *expr, const char *sep)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     const char *c;
 
     if (!expr)
@@ -302,6 +334,8 @@ const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
 
 const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    if (tjwt_server_only(cmd))
+        return tjwt_server_only(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->expiry);
 }
 
@@ -333,8 +367,8 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                                 cmd->cmd->name, name);
     }
     if ((err = tjwt_template_parse(cmd->pool, name, tpl, &t)))
-        return apr_psprintf(cmd->pool, "%s %s \"%s\": %s", cmd->cmd->name,
-                            name, tpl, err);
+        return apr_psprintf(cmd->pool, "%s %s \"%s\": %s", cmd->cmd->name, name,
+                            tpl, err);
     /* A literal header from .htaccess would let its author send any value
      * under a name the upstream trusts; there a template must carry an
      * expression, whose values come from the server's configuration. */

@@ -42,7 +42,8 @@ const char *tjwt_htaccess_tainted(request_rec *r)
         for (m = ap_top_module; m; m = m->next) {
             if (ap_get_module_config(h->htaccess, m) &&
                 tjwt_identity_module(m->name))
-                return apr_psprintf(r->pool, "%s/.htaccess configures %s",
+                return apr_psprintf(r->pool,
+                                    "the .htaccess file in %s configures %s",
                                     h->dir, m->name);
         }
     }

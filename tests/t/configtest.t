@@ -41,6 +41,18 @@ my @bad_values = (
     [ 'TeleportJWTAssertionHeader "Bad Name"', qr/not a header name/ ],
     [ 'TeleportJWTUser "%{NO_SUCH_FUNC:x"',    qr/cannot parse the expression/ ],
     [ 'TeleportJWTMaxSize 10',                qr/from 512 to 1048576/ ],
+    [ 'TeleportJWTHeader Host "{{internal.jwt}}"',            qr/reserved/ ],
+    [ 'TeleportJWTHeader X_Forwarded_For "{{internal.jwt}}"', qr/reserved/ ],
+    [ 'TeleportJWTHeader teleport-jwt-assertion "x{{internal.jwt}}"', qr/reserved/ ],
+    [ 'TeleportJWTHeader X-Real-Ip "{{internal.jwt}}"',       qr/reserved/ ],
+    [ 'TeleportJWTHeader "Bad Name" "{{internal.jwt}}"',      qr/not a header name/ ],
+    [ 'TeleportJWTHeader Authorization "Bearer {{internal.jwt}"', qr/'\{\{' without '\}\}'/ ],
+    [ 'TeleportJWTHeader Authorization "{{a}} {{b}}"',        qr/only one/ ],
+    [ 'TeleportJWTHeader X-A "{{internal.jwt.x}}"',           qr/unexpected.*accepted expressions: internal\.jwt/ ],
+    [ 'TeleportJWTHeader X-A "{{regexp.replace(internal.a, \"(\", \"b\")}}"', qr/not a valid regular expression/ ],
+    [ 'TeleportJWTRoles "%{REMOTE_USER" ',                    qr/cannot parse the expression/ ],
+    [ 'TeleportJWTTrait logins',                              qr/TeleportJWTTrait/ ],
+    [ 'TeleportJWTExpiry "%{env:X"',                          qr/cannot parse the expression/ ],
     [ '<Location /x>', 'TeleportJWTSigningKey good.pem', '</Location>' ],
 );
 
@@ -78,6 +90,13 @@ my $line = $p->write_conf('TeleportJWT On', 'TeleportJWTClaims roles',
                           'TeleportJWTLifetime 1h', 'TeleportJWTAudience auto',
                           'TeleportJWTIssuer example', 'TeleportJWTMaxSize 4096',
                           'TeleportJWTUser "%{REMOTE_USER}"',
-                          'TeleportJWTAssertionHeader Off');
+                          'TeleportJWTAssertionHeader Off',
+                          'TeleportJWTRoles "%{REMOTE_USER}" ";"',
+                          'TeleportJWTTrait logins "%{env:LOGINS}"',
+                          'TeleportJWTTrait logins "root" " "',
+                          'TeleportJWTExpiry "%{env:OIDC_access_token_expires}"',
+                          'TeleportJWTHeader Authorization "Bearer {{internal.jwt}}"',
+                          'TeleportJWTHeader X-Email "{{email.local(external.email)}}"',
+                          'TeleportJWTHeader X-Env "{{regexp.replace(internal[\"env\"], \"^(.*)$\", \"e-$1\")}}"');
 my ($rc, $out) = $p->configtest;
 ok($rc == 0, 'every directive with a good value passes') or diag($out);

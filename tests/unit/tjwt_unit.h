@@ -17,6 +17,8 @@ Suite *tjwt_suite_duration(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_origin(void);
+Suite *tjwt_suite_template(void);
+Suite *tjwt_suite_values(void);
 
 /* A fresh pool for each test; attach with tcase_add_checked_fixture so
  * that every test runs (and is torn down) in its own forked child. */

@@ -1,6 +1,7 @@
-# The backend vhost's handler: answers with the request line and every
-# request header exactly as it arrived (names, case, duplicates), so that
-# tests see what an upstream behind mod_proxy would see.
+# The backend's handler: answers with the request line, every request
+# header exactly as it arrived (names, case, duplicates) and the
+# TELEPORT_JWT variable, so that tests see what an upstream behind
+# mod_proxy, or a handler on the same server, would see.
 package TJWT::Echo;
 
 use strict;
@@ -18,9 +19,10 @@ sub handler {
     $r->headers_in->do(sub { push @headers, [ $_[0], $_[1] ]; 1 });
     $r->content_type('application/json');
     $r->print(JSON::PP->new->canonical->encode({
-        method  => $r->method,
-        uri     => $r->unparsed_uri,
-        headers => \@headers,
+        method       => $r->method,
+        uri          => $r->unparsed_uri,
+        headers      => \@headers,
+        teleport_jwt => scalar $r->subprocess_env->get('TELEPORT_JWT'),
     }));
     return Apache2::Const::OK;
 }
