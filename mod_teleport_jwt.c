@@ -4,6 +4,7 @@
  * httpd; the work is done in src/. */
 #define TJWT_MODULE_FILE
 #include "src/config.h"
+#include "src/expr_groups.h"
 #include "src/publish.h"
 #include "src/request.h"
 
@@ -84,6 +85,8 @@ static void tjwt_register_hooks(apr_pool_t *p)
     ap_hook_post_config(tjwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(tjwt_fixups, before_us, after_us, APR_HOOK_MIDDLE);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
+    ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(teleport_jwt) = {

@@ -61,8 +61,11 @@ for m in mpm_event authn_core authn_file authz_core authz_host authz_user \
 done >"$conf"
 
 log="$builddir/tests/apache-test.log"
+# "-port select": the first free port from 8529 on, so that a busy port (or
+# another run on the same machine) does not fail the suite.
 (cd "$work" && perl t/TEST -clean >/dev/null 2>&1;
- cd "$work" && perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" "$@") >"$log" 2>&1
+ cd "$work" && perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" \
+     -port select "$@") >"$log" 2>&1
 rc=$?
 cat "$log"
 tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\).*/\1/p' "$log" | tail -n 1)

@@ -6,7 +6,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use TJWT::Util qw(echo owned_values header_value verify_pyjwt token_parts);
 
-plan tests => 27;
+plan tests => 30;
 
 sub claims_of {
     my ($path, @headers) = @_;
@@ -29,8 +29,17 @@ is_deeply($c->{traits}{team}, [qw(blue red)],
           'trait lines with the same name add up: SetEnvIf value, then literal');
 is_deeply($c->{traits}{email}, ['alice@example.com'], 'trait from REMOTE_USER');
 ok(!exists $c->{traits}{nothing}, 'a trait with no values is left out');
-is_deeply([ sort keys %{ $c->{traits} } ], [qw(email logins team)],
+is_deeply($c->{traits}{noted}, ['noted'], 'trait from a request note');
+is_deeply([ sort keys %{ $c->{traits} } ], [qw(email logins noted team)],
           'exactly the configured traits');
+
+# Basic authentication with groups (AuthGroupFile format) as roles.
+($c) = claims_of('/groups/x');
+is_deeply($c->{roles}, [qw(admins devs)], 'alice: her groups as roles');
+my ($be) = echo('/groups/x', user => 'bob');
+my ($bt) = owned_values($be, 'Teleport-Jwt-Assertion');
+my ($bv) = verify_pyjwt($bt // '');
+is_deeply($bv && $bv->{payload}{roles}, [qw(devs ops)], 'bob: his groups as roles');
 
 # TeleportJWTClaims: dropped, not emptied.
 ($c) = claims_of('/claims/roles/x');

@@ -51,6 +51,7 @@ my @bad_values = (
     [ 'TeleportJWTHeader X-A "{{internal.jwt.x}}"',           qr/unexpected.*accepted expressions: internal\.jwt/ ],
     [ 'TeleportJWTHeader X-A "{{regexp.replace(internal.a, \"(\", \"b\")}}"', qr/not a valid regular expression/ ],
     [ 'TeleportJWTRoles "%{REMOTE_USER" ',                    qr/cannot parse the expression/ ],
+    [ 'TeleportJWTRoles "%{tjwt_groups:/nonexistent/groups}"', qr/cannot read group file \/nonexistent\/groups/ ],
     [ 'TeleportJWTTrait logins',                              qr/TeleportJWTTrait/ ],
     [ 'TeleportJWTExpiry "%{env:X"',                          qr/cannot parse the expression/ ],
     [ '<Location /x>', 'TeleportJWTSigningKey good.pem', '</Location>' ],
