@@ -63,8 +63,11 @@ done >"$conf"
 log="$builddir/tests/apache-test.log"
 # "-port select": the first free port from 8529 on, so that a busy port (or
 # another run on the same machine) does not fail the suite.
+# tests/identity-setup.sh makes the test CA and certificates and starts a
+# private slapd in t/identity, runs the suite, and always stops slapd.
 (cd "$work" && perl t/TEST -clean >/dev/null 2>&1;
- cd "$work" && perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" \
+ cd "$work" && sh "$srcdir/tests/identity-setup.sh" "$work/t/identity" \
+     perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" \
      -port select "$@") >"$log" 2>&1
 rc=$?
 cat "$log"
