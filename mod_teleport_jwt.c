@@ -3,12 +3,15 @@
  * that upstreams verify it with. This file only wires the module into
  * httpd; the work is done in src/. */
 #define TJWT_MODULE_FILE
+#include "src/cache_socache.h"
 #include "src/config.h"
 #include "src/expr_groups.h"
 #include "src/publish.h"
 #include "src/request.h"
+#include "src/stats.h"
 
 #include <http_request.h>
+#include <mod_status.h>
 
 /* Directives that decide what a token asserts are refused in .htaccess by
  * their handlers, with a reason; OR_AUTHCFG only lets them get that far. */
@@ -61,6 +64,10 @@ static const command_rec tjwt_cmds[] = {
     AP_INIT_TAKE1("TeleportJWTPublishKey", tjwt_cmd_publish_key, NULL,
                   RSRC_CONF,
                   "PEM file of a further key to publish in the JWKS"),
+    AP_INIT_TAKE1("TeleportJWTCache", tjwt_cmd_cache, NULL, RSRC_CONF,
+                  "none, or a mod_socache provider and its arguments, e.g. "
+                  "shmcb, redis:host:port or memcache:host:port (default: "
+                  "an in-process cache)"),
     {NULL}};
 
 static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -87,6 +94,19 @@ static void tjwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
+    /* The token cache: the mutex type must be registered in pre_config,
+     * before the Mutex directive is read; the provider starts in
+     * post_config (the mod_socache providers have registered by then,
+     * whatever the LoadModule order) and attaches its mutex in each child.
+     * The counters live in shared memory made in post_config, before any
+     * child forks; mod_status calls the status hook if it is loaded. */
+    ap_hook_pre_config(tjwt_cache_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(tjwt_cache_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(tjwt_stats_post_config, NULL, NULL,
+                        APR_HOOK_MIDDLE);
+    ap_hook_child_init(tjwt_cache_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, tjwt_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(teleport_jwt) = {

@@ -67,7 +67,8 @@ char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
 {
     json_t *o = json_object();
     json_t *v;
-    char *s, *out = NULL;
+    char buf[1024], *out = NULL;
+    size_t len;
     int with_roles =
         c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS || c->mode == TJWT_CLAIMS_ROLES;
     int with_traits = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
@@ -95,13 +96,23 @@ char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
             json_object_set_new(o, "traits", v))
             goto done;
     }
-    s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    if (s) {
-        out = apr_pstrdup(p, s);
-        free(s);
+    /* Straight into the pool: json_dumps would build the text in a
+     * growing heap buffer and copy it out, on every signature. */
+    len = json_dumpb(o, buf, sizeof(buf), JSON_COMPACT | JSON_SORT_KEYS);
+    if (len >= sizeof(buf)) {
+        out = apr_palloc(p, len + 1);
+        if (json_dumpb(o, out, len, JSON_COMPACT | JSON_SORT_KEYS) != len)
+            len = 0;
+    }
+    else if (len > 0) {
+        out = apr_pstrmemdup(p, buf, len);
+    }
+    if (len > 0) {
+        out[len] = '\0';
         *err = NULL;
     }
     else {
+        out = NULL;
         *err = "cannot serialise the claims";
     }
 done:

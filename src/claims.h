@@ -18,6 +18,8 @@ typedef struct {
     apr_array_header_t *values; /* const char * */
 } tjwt_trait;
 
+/* A member added here must be covered by the token cache's key too
+ * (tjwt_put_identity in cache.c; the build stops until it is). */
 typedef struct {
     const char *user;           /* sub and username */
     const char *issuer;         /* iss */
@@ -27,6 +29,10 @@ typedef struct {
     tjwt_claims_mode_e mode;
     apr_int64_t iat; /* Unix seconds */
     apr_int64_t exp; /* Unix seconds */
+    /* TeleportJWTExpiry in Unix seconds, 0 when there is none. Not a
+     * claim of its own (exp already honours it): the token cache keys on
+     * it, so that no token outlives the identity it was made for. */
+    apr_int64_t identity_expiry;
 } tjwt_claims;
 
 /* Teleport allows this much clock skew before iat. */

@@ -29,6 +29,14 @@ static const char *tjwt_server_only(cmd_parms *cmd)
                         cmd->cmd->name);
 }
 
+/* Returns from a directive handler that is being read from .htaccess. */
+#define TJWT_SERVER_ONLY(cmd)                                                  \
+    do {                                                                       \
+        const char *refused_ = tjwt_server_only(cmd);                          \
+        if (refused_)                                                          \
+            return refused_;                                                   \
+    } while (0)
+
 void *tjwt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     tjwt_dir_conf *d = apr_pcalloc(p, sizeof(*d));
@@ -77,6 +85,7 @@ void *tjwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 
     s->signing_key = TJWT_MERGE_PTR(signing_key);
     s->publish_keys = TJWT_MERGE_PTR(publish_keys);
+    s->cache = TJWT_MERGE_PTR(cache);
     return s;
 }
 
@@ -156,8 +165,7 @@ static int tjwt_has_ctl(const char *s)
 
 const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     if (!*arg || tjwt_has_ctl(arg))
         return apr_psprintf(cmd->pool,
                             "%s: the issuer must be a non-empty string "
@@ -169,8 +177,7 @@ const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     apr_uri_t uri;
 
     if (strcasecmp(arg, "auto") == 0) {
@@ -193,15 +200,13 @@ static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
 
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->user);
 }
 
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     apr_int64_t secs;
     const char *err = tjwt_duration_parse(arg, 1, TJWT_MAX_LIFETIME, &secs);
 
@@ -216,8 +221,7 @@ const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     char *end;
     apr_int64_t n = apr_strtoi64(arg, &end, 10);
 
@@ -301,8 +305,7 @@ static const char *tjwt_add_source(cmd_parms *cmd, apr_array_header_t **list,
 const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
                            const char *sep)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->roles, NULL, expr,
                            sep);
 }
@@ -310,8 +313,7 @@ const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
 const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
                            const char *expr, const char *sep)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     const char *c;
 
     if (!expr)
@@ -334,8 +336,7 @@ const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
 
 const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    if (tjwt_server_only(cmd))
-        return tjwt_server_only(cmd);
+    TJWT_SERVER_ONLY(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->expiry);
 }
 

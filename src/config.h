@@ -45,10 +45,14 @@ typedef struct {
     apr_array_header_t *headers; /* tjwt_template * */
 } tjwt_dir_conf;
 
+/* TeleportJWTCache's backend; defined in cache_socache.c. */
+typedef struct tjwt_cache_conf tjwt_cache_conf;
+
 typedef struct {
     tjwt_key *signing_key;            /* NULL: the generated default key */
     apr_array_header_t *publish_keys; /* tjwt_key *; NULL unset */
     tjwt_jwks *jwks;                  /* made in post_config */
+    tjwt_cache_conf *cache;           /* NULL: the in-process cache */
 } tjwt_srv_conf;
 
 void *tjwt_create_dir_conf(apr_pool_t *p, char *dir);

@@ -25,6 +25,30 @@ static apr_status_t tjwt_pkey_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static apr_status_t tjwt_md_ctx_cleanup(void *data)
+{
+    EVP_MD_CTX_free(data);
+    return APR_SUCCESS;
+}
+
+/* Registered after the key's own cleanup, so that it runs first. */
+static EVP_MD_CTX *tjwt_make_sign_ctx(apr_pool_t *p, const tjwt_key *k)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (!ctx)
+        return NULL;
+    if (EVP_DigestSignInit_ex(ctx, NULL,
+                              k->alg == TJWT_ALG_EDDSA ? NULL : "SHA256", NULL,
+                              NULL, k->pkey, NULL) <= 0) {
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, ctx, tjwt_md_ctx_cleanup,
+                              apr_pool_cleanup_null);
+    return ctx;
+}
+
 /* Refuses every passphrase prompt: an encrypted key cannot be used by a
  * server that starts unattended, and OpenSSL must never wait on a tty. */
 static int tjwt_no_passphrase(char *pass, size_t pass_size, size_t *pass_len,
@@ -93,6 +117,22 @@ static const char *tjwt_read_file(apr_pool_t *p, const char *path,
     return buf;
 }
 
+/* `openssl ecparam -genkey`, the classic recipe for an EC key, writes the
+ * curve's parameters before the SEC1 key; the decoder would stop at that
+ * first block. They say nothing the key itself does not. */
+static const char *tjwt_skip_ec_params(const char *pem, apr_size_t *len)
+{
+    static const char end[] = "-----END EC PARAMETERS-----";
+    const char *b = strstr(pem, "-----BEGIN EC PARAMETERS-----");
+    const char *e;
+
+    if (!b || strstr(pem, "-----BEGIN") != b || !(e = strstr(b, end)))
+        return pem;
+    e += sizeof(end) - 1;
+    *len -= (apr_size_t)(e - pem);
+    return e;
+}
+
 static int tjwt_is_encrypted(const char *pem)
 {
     return strstr(pem, "ENCRYPTED") != NULL;
@@ -126,8 +166,9 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
         if (EVP_PKEY_get_bits(pkey) < 2048) {
             *err = apr_psprintf(p,
                                 "key file %s holds a %d-bit RSA key; RSA keys "
-                                "must have at least 2048 bits",
-                                where, EVP_PKEY_get_bits(pkey));
+                                "must have at least 2048 bits: expected %s",
+                                where, EVP_PKEY_get_bits(pkey),
+                                TJWT_KEYS_ACCEPTED);
             return NULL;
         }
         k->alg = TJWT_ALG_RS256;
@@ -141,8 +182,10 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
             strcmp(group, "prime256v1") != 0) {
             *err = apr_psprintf(p,
                                 "key file %s holds an EC key on curve %s; "
-                                "only P-256 (prime256v1) is accepted",
-                                where, *group ? group : "(unknown)");
+                                "only P-256 (prime256v1) is accepted: "
+                                "expected %s",
+                                where, *group ? group : "(unknown)",
+                                TJWT_KEYS_ACCEPTED);
             return NULL;
         }
         k->alg = TJWT_ALG_ES256;
@@ -154,8 +197,12 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
         k->alg_name = "EdDSA";
         break;
     default:
+        /* Provider-only key types have no NID; their type name still
+         * tells the administrator what the file holds. */
         *err = apr_psprintf(p, "key file %s holds a %s key; expected %s", where,
-                            OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)),
+                            EVP_PKEY_get0_type_name(pkey)
+                                ? EVP_PKEY_get0_type_name(pkey)
+                                : OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)),
                             TJWT_KEYS_ACCEPTED);
         return NULL;
     }
@@ -165,18 +212,17 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
         return NULL;
     }
     k->jws_header = tjwt_make_header(p, k);
+    if (is_private)
+        k->sign_ctx = tjwt_make_sign_ctx(p, k);
     return k;
 }
 
-tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
-                                const char **err)
+tjwt_key *tjwt_key_parse_private(apr_pool_t *p, const char *pem, apr_size_t len,
+                                 const char *path, const char **err)
 {
-    apr_size_t len;
-    const char *pem = tjwt_read_file(p, path, &len, err);
     EVP_PKEY *pkey;
 
-    if (!pem)
-        return NULL;
+    pem = tjwt_skip_ec_params(pem, &len);
     if (tjwt_is_encrypted(pem)) {
         *err = apr_psprintf(p,
                             "key file %s is encrypted; the server cannot ask "
@@ -203,17 +249,31 @@ tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
     return tjwt_key_wrap(p, pkey, 1, path, err);
 }
 
-tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
-                               const char **err)
+tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
+                                const char **err)
 {
     apr_size_t len;
     const char *pem = tjwt_read_file(p, path, &len, err);
+
+    return pem ? tjwt_key_parse_private(p, pem, len, path, err) : NULL;
+}
+
+tjwt_key *tjwt_key_parse_public(apr_pool_t *p, const char *pem, apr_size_t len,
+                                const char *path, const char **err)
+{
     EVP_PKEY *pkey;
 
-    if (!pem)
+    pem = tjwt_skip_ec_params(pem, &len);
+    /* Said plainly: decoding would only report "not a key". */
+    if (tjwt_is_encrypted(pem)) {
+        *err = apr_psprintf(p,
+                            "key file %s is encrypted; the server cannot ask "
+                            "for a passphrase: expected a public key or %s",
+                            path, TJWT_KEYS_ACCEPTED);
         return NULL;
+    }
     pkey = tjwt_decode(pem, len, EVP_PKEY_PUBLIC_KEY);
-    if (!pkey && !tjwt_is_encrypted(pem))
+    if (!pkey)
         pkey = tjwt_decode(pem, len, EVP_PKEY_KEYPAIR);
     if (!pkey) {
         *err = apr_psprintf(p,
@@ -223,6 +283,15 @@ tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
         return NULL;
     }
     return tjwt_key_wrap(p, pkey, 0, path, err);
+}
+
+tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
+                               const char **err)
+{
+    apr_size_t len;
+    const char *pem = tjwt_read_file(p, path, &len, err);
+
+    return pem ? tjwt_key_parse_public(p, pem, len, path, err) : NULL;
 }
 
 const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey)
@@ -349,6 +418,58 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
     }
     apr_pool_destroy(p);
     return jwk;
+}
+
+const char *tjwt_key_thumbprint(apr_pool_t *p, EVP_PKEY *pkey)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    const char *json = NULL;
+
+    /* RFC 7638 §3.2: only the required members, in lexicographic order,
+     * without whitespace. Their values are base64url or fixed names, so
+     * none needs JSON escaping and printf builds the exact bytes. */
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA: {
+        char *n = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_RSA_N, 0);
+        char *e = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_RSA_E, 0);
+        if (n && e)
+            json = apr_psprintf(
+                p, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", e, n);
+        break;
+    }
+    case EVP_PKEY_EC: {
+        char group[64] = "";
+        size_t glen = 0;
+        char *x, *y;
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                            group, sizeof(group), &glen) ||
+            strcmp(group, "prime256v1") != 0)
+            break;
+        x = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
+        y = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
+        if (x && y)
+            json =
+                apr_psprintf(p,
+                             "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\","
+                             "\"y\":\"%s\"}",
+                             x, y);
+        break;
+    }
+    case EVP_PKEY_ED25519: {
+        unsigned char raw[32];
+        size_t rawlen = sizeof(raw);
+        if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) && rawlen == 32)
+            json = apr_psprintf(
+                p, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}",
+                tjwt_b64url_encode(p, raw, rawlen));
+        break;
+    }
+    }
+    if (!json ||
+        !EVP_Digest(json, strlen(json), md, &mdlen, EVP_sha256(), NULL))
+        return NULL;
+    return tjwt_b64url_encode(p, md, mdlen);
 }
 
 static unsigned char *tjwt_jwk_member(apr_pool_t *p, json_t *jwk,

@@ -17,6 +17,11 @@ typedef struct tjwt_key {
     const char *path;     /* where it came from, for messages */
     int is_private;
     const char *jws_header; /* base64url of the protected header, made once */
+    /* A private key's signing context, initialised once and copied for
+     * each signature: initialising one costs a provider lookup under a
+     * lock, a sizeable share of an ES256 or EdDSA signature. NULL when it
+     * could not be made (each signature then initialises its own). */
+    EVP_MD_CTX *sign_ctx;
 } tjwt_key;
 
 /* What a key file may hold; used in every key error message. */
@@ -29,10 +34,19 @@ typedef struct tjwt_key {
 tjwt_key *tjwt_key_load_private(apr_pool_t *p, const char *path,
                                 const char **err);
 
+/* The same from PEM text in memory (NUL-terminated, len bytes without the
+ * NUL), for keys read from standard input; path names it in messages. */
+tjwt_key *tjwt_key_parse_private(apr_pool_t *p, const char *pem, apr_size_t len,
+                                 const char *path, const char **err);
+
 /* Loads a key to publish: a public key, or a private key of which only the
  * public half is used. */
 tjwt_key *tjwt_key_load_public(apr_pool_t *p, const char *path,
                                const char **err);
+
+/* The same from PEM text in memory, as tjwt_key_parse_private. */
+tjwt_key *tjwt_key_parse_public(apr_pool_t *p, const char *pem, apr_size_t len,
+                                const char *path, const char **err);
 
 /* Wraps an EVP_PKEY (ownership passes to the pool) after checking it is an
  * accepted type. */
@@ -42,6 +56,11 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
 /* Teleport's key id: base64url(SHA-256(DER public key)); the DER is the
  * PKCS#1 RSAPublicKey for RSA and the SubjectPublicKeyInfo otherwise. */
 const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey);
+
+/* The JWK thumbprint of RFC 7638 (SHA-256, base64url) of an RSA, EC P-256
+ * or Ed25519 public key; NULL for any other key. Not Teleport's kid, which
+ * hashes the DER form: offered for verifiers that look keys up by it. */
+const char *tjwt_key_thumbprint(apr_pool_t *p, EVP_PKEY *pkey);
 
 /* Generates a key of the given type ("rsa", "ec", "ed25519"; bits is used
  * for RSA only) and writes it as PKCS#8 PEM to path, created with mode 0600

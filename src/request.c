@@ -169,6 +169,7 @@ static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
         }
         c->exp = expiry;
     }
+    c->identity_expiry = has_expiry > 0 ? expiry : 0;
     return OK;
 }
 

@@ -1,8 +1,10 @@
-/* Tokens for a claim set: signed here, within the size limit. This is the
- * one place a request gets its token from, so that a cache can sit in
- * front of the signature. */
+/* Tokens for a claim set: taken from the cache or signed here, within the
+ * size limit. This is the one place a request gets its token from, so the
+ * cache sits in front of the signature here and nowhere else. */
 #include "token.h"
+#include "cache_socache.h"
 #include "jws.h"
+#include "stats.h"
 
 #include <apr_strings.h>
 #include <http_log.h>
@@ -59,5 +61,52 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
 const char *tjwt_token_get(request_rec *r, const tjwt_key *key, tjwt_claims *c,
                            apr_int64_t max_size)
 {
-    return tjwt_sign_fitting(r, key, c, max_size);
+    tjwt_cache_ident id;
+    tjwt_cache_key k;
+    tjwt_cache_entry e;
+    const char *token, *err = NULL;
+    /* The caller's iat is the request's "now". */
+    apr_int64_t now = c->iat;
+    int cached = tjwt_cache_active(r);
+
+    if (cached) {
+        id.kid = key->kid;
+        id.claims = c;
+        /* A token cut short by the identity expiry has exp = that expiry
+         * whenever it is made: such tokens share one key (lifetime 0),
+         * instead of a new key every second. */
+        id.lifetime = c->identity_expiry && c->exp == c->identity_expiry
+                          ? 0
+                          : c->exp - c->iat;
+        id.max_size = max_size;
+        id.identity_expiry = c->identity_expiry;
+        /* A key that cannot be made means claims that cannot be signed
+         * either: the signature below reports why. */
+        cached = tjwt_cache_key_make(r->pool, &id, &k, &err) == 0;
+    }
+    if (cached && tjwt_cache_fetch(r, key, c, &k, now, max_size, &e)) {
+        /* The same result as signing: the times and the claim mode the
+         * token was made with (the size fallback may have narrowed it). */
+        c->iat = e.iat;
+        c->exp = e.exp;
+        c->mode = e.mode;
+        tjwt_stats_inc(TJWT_STAT_HITS);
+        return e.token;
+    }
+    if (cached)
+        tjwt_stats_inc(TJWT_STAT_MISSES);
+    token = tjwt_sign_fitting(r, key, c, max_size);
+    if (!token) {
+        tjwt_stats_inc(TJWT_STAT_SIGN_FAILURES);
+        return NULL;
+    }
+    tjwt_stats_inc(TJWT_STAT_SIGNED);
+    if (cached) {
+        e.token = token;
+        e.iat = c->iat;
+        e.exp = c->exp;
+        e.mode = c->mode;
+        tjwt_cache_store(r, &k, &e);
+    }
+    return token;
 }

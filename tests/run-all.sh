@@ -48,6 +48,8 @@ if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -r "$work/t/htpasswd" 2>/de
 fi
 
 export TJWT_MODULE="$builddir/.libs/mod_teleport_jwt.so"
+# The tjwt tool, which tool-keys.t, tool-tokens.t and rotation.t run.
+export TJWT_TOOL="$builddir/tjwt"
 TJWT_APACHE_MODULES=$("$APXS" -q LIBEXECDIR)
 export TJWT_APACHE_MODULES
 # Apache::Test builds its server from the modules of a base configuration.
@@ -66,8 +68,7 @@ log="$builddir/tests/apache-test.log"
 # tests/identity-setup.sh makes the test CA and certificates and starts a
 # private slapd in t/identity, runs the suite, and always stops slapd.
 (cd "$work" && perl t/TEST -clean >/dev/null 2>&1;
- cd "$work" && sh "$srcdir/tests/identity-setup.sh" "$work/t/identity" \
-     perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" \
+ cd "$work" && sh "$srcdir/tests/identity-setup.sh" "$work/t/identity" perl t/TEST -apxs "$APXS" -httpd "$HTTPD" -httpd_conf "$conf" \
      -port select "$@") >"$log" 2>&1
 rc=$?
 cat "$log"
@@ -78,6 +79,18 @@ tests=${tests:-0}
 [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ] && fails=1
 count $((tests - fails < 0 ? 0 : tests - fails)) "$fails" "Apache::Test suite"
 [ "$work" != "$srcdir/tests" ] && rm -rf "$work"
+
+# --- MCP servers behind Apache, and interop (node's test runner) -----------
+# tests/mcp/run.sh: the sample MCP server (mcp/server) behind private
+# httpd instances, driven by the MCP SDK's client; tokens of every
+# algorithm verified by PyJWT, jose and go-jose. It ends with
+# "mcp: N passed, N failed".
+out=$(TJWT_HTTPD="$HTTPD" TJWT_BUILD_DIR="$builddir" sh "$srcdir/tests/mcp/run.sh" 2>&1)
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^mcp: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+mpass=$(printf '%s' "$line" | sed -n 's/^mcp: \([0-9]*\) passed.*/\1/p')
+mfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+count "${mpass:-0}" "${mfail:-1}" "MCP and interop tests"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

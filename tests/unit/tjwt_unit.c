@@ -85,6 +85,7 @@ int main(void)
     if (!mkdtemp(run_tmpdir))
         return EXIT_FAILURE;
     sr = srunner_create(tjwt_suite_b64url());
+    srunner_add_suite(sr, tjwt_suite_cache());
     srunner_add_suite(sr, tjwt_suite_claims());
     srunner_add_suite(sr, tjwt_suite_duration());
     srunner_add_suite(sr, tjwt_suite_jws());
@@ -93,6 +94,8 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_htgroup());
     srunner_add_suite(sr, tjwt_suite_template());
     srunner_add_suite(sr, tjwt_suite_values());
+    srunner_add_suite(sr, tjwt_suite_thumbprint());
+    srunner_add_suite(sr, tjwt_suite_verify());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -12,6 +12,7 @@
 #endif
 
 Suite *tjwt_suite_b64url(void);
+Suite *tjwt_suite_cache(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_duration(void);
 Suite *tjwt_suite_jws(void);
@@ -20,6 +21,8 @@ Suite *tjwt_suite_origin(void);
 Suite *tjwt_suite_htgroup(void);
 Suite *tjwt_suite_template(void);
 Suite *tjwt_suite_values(void);
+Suite *tjwt_suite_thumbprint(void);
+Suite *tjwt_suite_verify(void);
 
 /* A fresh pool for each test; attach with tcase_add_checked_fixture so
  * that every test runs (and is torn down) in its own forked child. */

@@ -1,0 +1,471 @@
+/* Cache semantics and the in-process cache. The rules live here, apart
+ * from any backend, so that the unit tests check the very code that
+ * decides whether a token is reused. */
+/* SHA-256 through the low-level functions, which OpenSSL 3 marks
+ * deprecated: the key is hashed on every request, and EVP_Digest costs
+ * two mallocs, two frees and a provider call each time, several times the
+ * hash itself under load. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include "cache.h"
+#include "b64url.h"
+
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bumped whenever the key's input or the stored form changes, so that a
+ * fleet in the middle of an upgrade never mixes entries of two formats. */
+#define TJWT_CACHE_FORMAT "tjwt1"
+
+/* The key's input is a canonical encoding of the identity, every string
+ * as a netstring ("5:alice,"), so that no two identities encode alike
+ * whatever bytes their values hold. It is built by hand rather than
+ * through jansson: this runs on every request, and building a JSON
+ * document costs more than the rest of the cache hit together. */
+typedef struct {
+    char *buf; /* NULL while measuring */
+    apr_size_t len;
+} tjwt_keybuf;
+
+static void tjwt_put(tjwt_keybuf *b, const char *s, apr_size_t n)
+{
+    if (b->buf)
+        memcpy(b->buf + b->len, s, n);
+    b->len += n;
+}
+
+/* Decimal digits of n followed by end, without the cost of a printf. */
+static void tjwt_put_num(tjwt_keybuf *b, apr_uint64_t n, int negative, char end)
+{
+    char num[24], *o = num + sizeof(num);
+
+    *--o = end;
+    do {
+        *--o = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    if (negative)
+        *--o = '-';
+    tjwt_put(b, o, (apr_size_t)(num + sizeof(num) - o));
+}
+
+static void tjwt_put_str(tjwt_keybuf *b, const char *s)
+{
+    apr_size_t n = s ? strlen(s) : 0;
+
+    /* A missing string and an empty one are the same in the token. */
+    tjwt_put_num(b, n, 0, ':');
+    tjwt_put(b, s ? s : "", n);
+    tjwt_put(b, ",", 1);
+}
+
+static void tjwt_put_int(tjwt_keybuf *b, apr_int64_t v)
+{
+    tjwt_put_num(b, v < 0 ? 0 - (apr_uint64_t)v : (apr_uint64_t)v, v < 0, ';');
+}
+
+static void tjwt_put_strings(tjwt_keybuf *b, const apr_array_header_t *a)
+{
+    int i, n = a ? a->nelts : 0;
+
+    tjwt_put_int(b, n);
+    for (i = 0; i < n; i++)
+        tjwt_put_str(b, APR_ARRAY_IDX(a, i, const char *));
+}
+
+/* A member added to tjwt_claims may be a claim the key has to cover: this
+ * stops the build until tjwt_put_identity has been looked at (and this
+ * mirror updated). */
+typedef struct {
+    const char *user, *issuer, *audience;
+    apr_array_header_t *roles, *traits;
+    tjwt_claims_mode_e mode;
+    apr_int64_t iat, exp, identity_expiry;
+} tjwt_claims_as_keyed;
+_Static_assert(sizeof(tjwt_claims) == sizeof(tjwt_claims_as_keyed),
+               "tjwt_claims changed: check what the cache key covers");
+
+/* Everything tjwt_claims_to_json puts in a token but iat, nbf and exp.
+ * Whatever is added to the claims must be added here too. */
+static void tjwt_put_identity(tjwt_keybuf *b, const tjwt_cache_ident *id)
+{
+    const tjwt_claims *c = id->claims;
+    int i, with_roles = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
+                        c->mode == TJWT_CLAIMS_ROLES;
+    int with_traits = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
+                      c->mode == TJWT_CLAIMS_TRAITS;
+
+    b->len = 0;
+    tjwt_put_str(b, TJWT_CACHE_FORMAT);
+    tjwt_put_str(b, id->kid);
+    tjwt_put_str(b, c->user);
+    tjwt_put_str(b, c->issuer);
+    tjwt_put_str(b, c->audience);
+    tjwt_put_int(b, c->mode);
+    /* Only what the claim mode lets into the token: with roles dropped,
+     * a change of roles changes nothing the upstream sees. */
+    if (with_roles)
+        tjwt_put_strings(b, c->roles);
+    if (with_traits) {
+        int n = c->traits ? c->traits->nelts : 0;
+        tjwt_put_int(b, n);
+        for (i = 0; i < n; i++) {
+            const tjwt_trait *t = &APR_ARRAY_IDX(c->traits, i, tjwt_trait);
+            tjwt_put_str(b, t->name);
+            tjwt_put_strings(b, t->values);
+        }
+    }
+    tjwt_put_int(b, id->lifetime);
+    tjwt_put_int(b, id->max_size);
+    tjwt_put_int(b, id->identity_expiry);
+}
+
+int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
+                        tjwt_cache_key *key, const char **err)
+{
+    tjwt_keybuf b = {NULL, 0};
+    SHA256_CTX sha;
+
+    tjwt_put_identity(&b, id);
+    b.buf = apr_palloc(p, b.len);
+    tjwt_put_identity(&b, id);
+    if (!SHA256_Init(&sha) || !SHA256_Update(&sha, b.buf, b.len) ||
+        !SHA256_Final(key->b, &sha)) {
+        *err = "cannot compute SHA-256";
+        return -1;
+    }
+    return 0;
+}
+
+int tjwt_cache_usable(apr_int64_t iat, apr_int64_t exp, apr_int64_t now)
+{
+    /* Multiplying instead of halving keeps odd lifetimes exact. A token
+     * from the future (a clock stepped back, or a fleet member ahead of
+     * us) is not used: its nbf might still be ahead for the upstream. */
+    return exp > iat && now >= iat && 2 * (exp - now) >= exp - iat;
+}
+
+apr_int64_t tjwt_cache_last_use(apr_int64_t iat, apr_int64_t exp)
+{
+    return iat + (exp - iat) / 2;
+}
+
+char *tjwt_cache_entry_encode(apr_pool_t *p, const tjwt_cache_entry *e,
+                              apr_size_t *len)
+{
+    char *s = apr_psprintf(p,
+                           TJWT_CACHE_FORMAT " %" APR_INT64_T_FMT
+                                             " %" APR_INT64_T_FMT " %d\n%s",
+                           e->iat, e->exp, (int)e->mode, e->token);
+
+    *len = strlen(s);
+    return s;
+}
+
+int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
+                            tjwt_cache_entry *e)
+{
+    const char *nl = memchr(data, '\n', len);
+    char *head, *end;
+    apr_int64_t mode;
+
+    /* sizeof counts the NUL, which stands for the space after it. */
+    if (!nl || (apr_size_t)(nl - data) <= sizeof(TJWT_CACHE_FORMAT) ||
+        (apr_size_t)(nl - data) > 80 ||
+        memcmp(data, TJWT_CACHE_FORMAT " ", sizeof(TJWT_CACHE_FORMAT)) != 0)
+        return -1;
+    head = apr_pstrmemdup(p, data + sizeof(TJWT_CACHE_FORMAT),
+                          (apr_size_t)(nl - data) - sizeof(TJWT_CACHE_FORMAT));
+    e->iat = apr_strtoi64(head, &end, 10);
+    if (*end != ' ')
+        return -1;
+    e->exp = apr_strtoi64(end + 1, &end, 10);
+    if (*end != ' ')
+        return -1;
+    mode = apr_strtoi64(end + 1, &end, 10);
+    if (*end || mode < TJWT_CLAIMS_ROLES_AND_TRAITS || mode > TJWT_CLAIMS_NONE)
+        return -1;
+    e->mode = (tjwt_claims_mode_e)mode;
+    len -= (apr_size_t)(nl + 1 - data);
+    /* A token is printable ASCII; anything else is not ours. */
+    if (len == 0 || memchr(nl + 1, '\0', len))
+        return -1;
+    e->token = apr_pstrmemdup(p, nl + 1, len);
+    return 0;
+}
+
+/* The modes the size fallback of tjwt_token_get can end with: it drops
+ * traits, then roles, and never adds anything. */
+static int tjwt_mode_reachable(tjwt_claims_mode_e asked, tjwt_claims_mode_e got)
+{
+    if (got == asked || got == TJWT_CLAIMS_NONE)
+        return 1;
+    return asked == TJWT_CLAIMS_ROLES_AND_TRAITS && got == TJWT_CLAIMS_ROLES;
+}
+
+int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
+                             const char *jws_header, const tjwt_claims *asked)
+{
+    apr_size_t hlen = strlen(jws_header);
+    tjwt_claims c = *asked;
+    const char *err, *payload, *dot, *json;
+
+    if (!tjwt_mode_reachable(asked->mode, e->mode) ||
+        strncmp(e->token, jws_header, hlen) != 0 || e->token[hlen] != '.')
+        return 0;
+    payload = e->token + hlen + 1;
+    dot = strchr(payload, '.');
+    if (!dot)
+        return 0;
+    c.iat = e->iat;
+    c.exp = e->exp;
+    c.mode = e->mode;
+    json = tjwt_claims_to_json(p, &c, &err);
+    if (!json)
+        return 0;
+    json = tjwt_b64url_encode(p, (const unsigned char *)json, strlen(json));
+    return strlen(json) == (apr_size_t)(dot - payload) &&
+           memcmp(json, payload, (apr_size_t)(dot - payload)) == 0;
+}
+
+/* --- the in-process cache ------------------------------------------------
+ * A fixed array of slots, a chained hash index over it and a doubly linked
+ * least-recently-used list, all by slot number. Token text is malloc'd:
+ * entries come and go for the life of the process, and a pool would only
+ * ever grow. */
+
+typedef struct {
+    tjwt_cache_key key;
+    char *token; /* malloc'd, NUL-terminated */
+    apr_size_t len;
+    apr_int64_t iat;
+    apr_int64_t exp;
+    tjwt_claims_mode_e mode;
+    int hnext;      /* next slot in the same bucket, or in the free list */
+    int prev, next; /* LRU neighbours; the head is the most recent */
+} tjwt_mem_slot;
+
+struct tjwt_mem_cache {
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;
+#endif
+    tjwt_mem_slot *slots;
+    int nslots;
+    int *buckets;
+    apr_uint32_t bucket_mask;
+    int free_head;
+    int lru_head, lru_tail;
+    int count;
+    apr_size_t bytes, max_bytes;
+};
+
+static apr_uint32_t tjwt_bucket(const tjwt_mem_cache *mc,
+                                const tjwt_cache_key *key)
+{
+    /* The key is a SHA-256 value: any four of its bytes are uniform. */
+    apr_uint32_t h;
+
+    memcpy(&h, key->b, sizeof(h));
+    return h & mc->bucket_mask;
+}
+
+static int tjwt_find(const tjwt_mem_cache *mc, const tjwt_cache_key *key)
+{
+    int i = mc->buckets[tjwt_bucket(mc, key)];
+
+    while (i >= 0 && memcmp(mc->slots[i].key.b, key->b, TJWT_CACHE_KEY_LEN))
+        i = mc->slots[i].hnext;
+    return i;
+}
+
+static void tjwt_lru_unlink(tjwt_mem_cache *mc, int i)
+{
+    tjwt_mem_slot *s = &mc->slots[i];
+
+    if (s->prev >= 0)
+        mc->slots[s->prev].next = s->next;
+    else
+        mc->lru_head = s->next;
+    if (s->next >= 0)
+        mc->slots[s->next].prev = s->prev;
+    else
+        mc->lru_tail = s->prev;
+}
+
+static void tjwt_lru_push(tjwt_mem_cache *mc, int i)
+{
+    tjwt_mem_slot *s = &mc->slots[i];
+
+    s->prev = -1;
+    s->next = mc->lru_head;
+    if (mc->lru_head >= 0)
+        mc->slots[mc->lru_head].prev = i;
+    mc->lru_head = i;
+    if (mc->lru_tail < 0)
+        mc->lru_tail = i;
+}
+
+static void tjwt_evict(tjwt_mem_cache *mc, int i)
+{
+    tjwt_mem_slot *s = &mc->slots[i];
+    int *link = &mc->buckets[tjwt_bucket(mc, &s->key)];
+
+    while (*link != i)
+        link = &mc->slots[*link].hnext;
+    *link = s->hnext;
+    tjwt_lru_unlink(mc, i);
+    free(s->token);
+    s->token = NULL;
+    mc->bytes -= s->len;
+    mc->count--;
+    s->hnext = mc->free_head;
+    mc->free_head = i;
+}
+
+static apr_status_t tjwt_mem_cache_cleanup(void *data)
+{
+    tjwt_mem_cache *mc = data;
+    int i;
+
+    for (i = 0; i < mc->nslots; i++)
+        free(mc->slots[i].token);
+    return APR_SUCCESS;
+}
+
+apr_status_t tjwt_mem_cache_create(apr_pool_t *p, int entries,
+                                   apr_size_t max_bytes, tjwt_mem_cache **out)
+{
+    tjwt_mem_cache *mc = apr_pcalloc(p, sizeof(*mc));
+    apr_uint32_t nb = 1;
+    int i;
+
+    if (entries < 1)
+        return APR_EINVAL;
+    /* Twice as many buckets as slots keeps the chains short. */
+    while (nb < 2 * (apr_uint32_t)entries)
+        nb <<= 1;
+    mc->slots = apr_pcalloc(p, sizeof(*mc->slots) * (apr_size_t)entries);
+    mc->buckets = apr_palloc(p, sizeof(int) * nb);
+    mc->nslots = entries;
+    mc->bucket_mask = nb - 1;
+    mc->max_bytes = max_bytes;
+    mc->lru_head = mc->lru_tail = -1;
+    for (i = 0; i < (int)nb; i++)
+        mc->buckets[i] = -1;
+    for (i = 0; i < entries; i++)
+        mc->slots[i].hnext = i + 1 < entries ? i + 1 : -1;
+    mc->free_head = 0;
+#if APR_HAS_THREADS
+    {
+        apr_status_t rv =
+            apr_thread_mutex_create(&mc->lock, APR_THREAD_MUTEX_DEFAULT, p);
+        if (rv != APR_SUCCESS)
+            return rv;
+    }
+#endif
+    apr_pool_cleanup_register(p, mc, tjwt_mem_cache_cleanup,
+                              apr_pool_cleanup_null);
+    *out = mc;
+    return APR_SUCCESS;
+}
+
+#if APR_HAS_THREADS
+#define TJWT_LOCK(mc)   apr_thread_mutex_lock((mc)->lock)
+#define TJWT_UNLOCK(mc) apr_thread_mutex_unlock((mc)->lock)
+#else
+#define TJWT_LOCK(mc)
+#define TJWT_UNLOCK(mc)
+#endif
+
+int tjwt_mem_cache_get(tjwt_mem_cache *mc, const tjwt_cache_key *key,
+                       apr_int64_t now, apr_pool_t *p, tjwt_cache_entry *e)
+{
+    tjwt_mem_slot *s;
+    int i, hit = 0;
+
+    TJWT_LOCK(mc);
+    i = tjwt_find(mc, key);
+    if (i >= 0) {
+        s = &mc->slots[i];
+        if (tjwt_cache_usable(s->iat, s->exp, now)) {
+            /* Copied under the lock: another thread may evict the slot
+             * as soon as it is released. */
+            e->token = apr_pstrmemdup(p, s->token, s->len);
+            e->iat = s->iat;
+            e->exp = s->exp;
+            e->mode = s->mode;
+            tjwt_lru_unlink(mc, i);
+            tjwt_lru_push(mc, i);
+            hit = 1;
+        }
+        else {
+            tjwt_evict(mc, i);
+        }
+    }
+    TJWT_UNLOCK(mc);
+    return hit;
+}
+
+void tjwt_mem_cache_put(tjwt_mem_cache *mc, const tjwt_cache_key *key,
+                        const tjwt_cache_entry *e)
+{
+    apr_size_t len = strlen(e->token);
+    tjwt_mem_slot *s;
+    char *copy;
+    int i;
+
+    if (len > mc->max_bytes / 8)
+        return;
+    /* Allocated outside the lock, so that other threads wait for no
+     * malloc. */
+    copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, e->token, len + 1);
+
+    TJWT_LOCK(mc);
+    i = tjwt_find(mc, key);
+    if (i >= 0)
+        tjwt_evict(mc, i);
+    while (mc->count > 0 &&
+           (mc->count == mc->nslots || mc->bytes + len > mc->max_bytes))
+        tjwt_evict(mc, mc->lru_tail);
+    i = mc->free_head;
+    s = &mc->slots[i];
+    mc->free_head = s->hnext;
+    s->key = *key;
+    s->token = copy;
+    s->len = len;
+    s->iat = e->iat;
+    s->exp = e->exp;
+    s->mode = e->mode;
+    s->hnext = mc->buckets[tjwt_bucket(mc, key)];
+    mc->buckets[tjwt_bucket(mc, key)] = i;
+    tjwt_lru_push(mc, i);
+    mc->count++;
+    mc->bytes += len;
+    TJWT_UNLOCK(mc);
+}
+
+int tjwt_mem_cache_count(tjwt_mem_cache *mc)
+{
+    int n;
+
+    TJWT_LOCK(mc);
+    n = mc->count;
+    TJWT_UNLOCK(mc);
+    return n;
+}
+
+apr_size_t tjwt_mem_cache_bytes(tjwt_mem_cache *mc)
+{
+    apr_size_t n;
+
+    TJWT_LOCK(mc);
+    n = mc->bytes;
+    TJWT_UNLOCK(mc);
+    return n;
+}

@@ -1,0 +1,103 @@
+/* The token cache's semantics (SPEC §8): what identifies a token, when a
+ * cached token may still be used, how an entry is stored, and the
+ * in-process cache. Nothing here calls into httpd, so the unit tests link
+ * this file as it is; the glue to httpd and mod_socache is in
+ * cache_socache.c. */
+#ifndef TJWT_CACHE_H
+#define TJWT_CACHE_H
+
+#include "claims.h"
+
+#include <apr_pools.h>
+
+/* SHA-256: long enough that two identities never share a key, and opaque,
+ * so that no user name or role is ever a raw key in Redis or memcached. */
+#define TJWT_CACHE_KEY_LEN 32
+
+typedef struct {
+    unsigned char b[TJWT_CACHE_KEY_LEN];
+} tjwt_cache_key;
+
+/* Everything that goes into a token except time. */
+typedef struct {
+    const char *kid;             /* the signing key */
+    const tjwt_claims *claims;   /* iat and exp are ignored; mode as asked */
+    apr_int64_t lifetime;        /* exp - iat; 0: exp is identity_expiry */
+    apr_int64_t max_size;        /* TeleportJWTMaxSize: decides the fallback */
+    apr_int64_t identity_expiry; /* Unix seconds; 0 when there is none */
+} tjwt_cache_ident;
+
+/* A cached token and what a request needs to reproduce the signed result:
+ * its times, and the claim mode it ended with (the size fallback of
+ * tjwt_token_get may have narrowed it). */
+typedef struct {
+    const char *token;
+    apr_int64_t iat;
+    apr_int64_t exp;
+    tjwt_claims_mode_e mode;
+} tjwt_cache_entry;
+
+/* The key of an identity: SHA-256 over a canonical encoding of the kid,
+ * the user, issuer and audience, the claim mode and the roles and traits
+ * it lets into the token, the lifetime, the maximum size and the identity
+ * expiry. Returns 0, or -1 with *err if SHA-256 is not available. */
+int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
+                        tjwt_cache_key *key, const char **err);
+
+/* The half-life rule: a token signed at iat that expires at exp is used
+ * at time now only if it is not from the future and at least half of its
+ * lifetime remains, 2 * (exp - now) >= exp - iat; in whole seconds that
+ * is iat <= now <= tjwt_cache_last_use(iat, exp). */
+int tjwt_cache_usable(apr_int64_t iat, apr_int64_t exp, apr_int64_t now);
+
+/* The last second at which a token is still usable: iat + (exp - iat) / 2,
+ * rounded down. */
+apr_int64_t tjwt_cache_last_use(apr_int64_t iat, apr_int64_t exp);
+
+/* The stored form of an entry for a shared cache: a short versioned text
+ * header ("tjwt1 iat exp mode\n") and the token. */
+char *tjwt_cache_entry_encode(apr_pool_t *p, const tjwt_cache_entry *e,
+                              apr_size_t *len);
+
+/* Parses a stored entry; returns 0, or -1 when it is not one of ours. */
+int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
+                            tjwt_cache_entry *e);
+
+/* Whether a token from a shared cache is exactly what this server would
+ * sign for the claims asked for: the key's protected header, and the
+ * payload of these claims with the entry's times and a mode the size
+ * fallback can reach. Whoever can write to Redis could otherwise hand one
+ * user another user's (genuinely signed) token. Returns 1 if it is. */
+int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
+                             const char *jws_header, const tjwt_claims *asked);
+
+/* The in-process cache: one per child process, shared by its threads,
+ * holding at most a fixed number of entries and bytes; the least recently
+ * used entry makes room. */
+typedef struct tjwt_mem_cache tjwt_mem_cache;
+
+/* Sized for a server's working set of identities: 1,024 tokens of the
+ * default 8 KB maximum fit in the byte budget. */
+#define TJWT_MEM_CACHE_ENTRIES 1024
+#define TJWT_MEM_CACHE_BYTES   (8 * 1024 * 1024)
+
+/* Creates a cache that lives as long as p. */
+apr_status_t tjwt_mem_cache_create(apr_pool_t *p, int entries,
+                                   apr_size_t max_bytes, tjwt_mem_cache **mc);
+
+/* Copies a usable entry for key into p; returns 1 on a hit, 0 otherwise
+ * (an entry past its half-life is dropped on the way). */
+int tjwt_mem_cache_get(tjwt_mem_cache *mc, const tjwt_cache_key *key,
+                       apr_int64_t now, apr_pool_t *p, tjwt_cache_entry *e);
+
+/* Stores (or replaces) the entry for key, evicting the least recently
+ * used entries while the cache is full. A token larger than an eighth of
+ * the byte budget is not kept. */
+void tjwt_mem_cache_put(tjwt_mem_cache *mc, const tjwt_cache_key *key,
+                        const tjwt_cache_entry *e);
+
+/* How many entries and token bytes the cache holds. */
+int tjwt_mem_cache_count(tjwt_mem_cache *mc);
+apr_size_t tjwt_mem_cache_bytes(tjwt_mem_cache *mc);
+
+#endif

@@ -1,0 +1,355 @@
+/* The cache backends. The model is httpd's mod_authn_socache: the provider
+ * is found and created when the directive is read, initialised in
+ * post_config with a global mutex when it is not safe across processes,
+ * and the mutex attached in child_init. */
+#include "cache_socache.h"
+#include "config.h"
+#include "stats.h"
+
+#include <ap_provider.h>
+#include <ap_socache.h>
+#include <apr_atomic.h>
+#include <apr_global_mutex.h>
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <util_mutex.h>
+
+typedef enum {
+    TJWT_CACHE_PROCESS = 0, /* the default: the in-process cache */
+    TJWT_CACHE_NONE,
+    TJWT_CACHE_SOCACHE
+} tjwt_cache_kind_e;
+
+struct tjwt_cache_conf {
+    tjwt_cache_kind_e kind;
+    const char *spec; /* the directive's argument, for messages */
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *instance;
+    apr_global_mutex_t *mutex; /* only when the provider needs one */
+    server_rec *s;             /* for the provider's destroy */
+};
+
+/* After a backend failure this process signs without the backend for a
+ * few seconds: a dead Redis then costs no connect attempt per request,
+ * and the provider's own error lines come at most once per pause. */
+#define TJWT_CACHE_PAUSE 5
+/* The module's warning about a failing backend, at most this often. */
+#define TJWT_CACHE_WARN_EVERY 60
+
+/* Per process: a child's in-process cache, and the failure state above
+ * (Unix seconds; 32 bits last until 2106). */
+static tjwt_mem_cache *tjwt_process_cache;
+static volatile apr_uint32_t tjwt_paused_until;
+static volatile apr_uint32_t tjwt_warned_at;
+
+static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
+{
+    tjwt_srv_conf *sc =
+        ap_get_module_config(s->module_config, &teleport_jwt_module);
+    return sc->cache;
+}
+
+const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    tjwt_srv_conf *sc =
+        ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *colon, *name, *args = NULL;
+    tjwt_cache_conf *cc;
+
+    (void)dconf;
+    if (err)
+        return err;
+    cc = apr_pcalloc(cmd->pool, sizeof(*cc));
+    cc->spec = arg;
+    if (strcasecmp(arg, "none") == 0) {
+        cc->kind = TJWT_CACHE_NONE;
+        sc->cache = cc;
+        return NULL;
+    }
+    colon = strchr(arg, ':');
+    name =
+        colon ? apr_pstrmemdup(cmd->pool, arg, (apr_size_t)(colon - arg)) : arg;
+    if (colon)
+        args = colon + 1;
+    cc->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                      AP_SOCACHE_PROVIDER_VERSION);
+    if (!cc->provider) {
+        apr_array_header_t *names = ap_list_provider_names(
+            cmd->pool, AP_SOCACHE_PROVIDER_GROUP, AP_SOCACHE_PROVIDER_VERSION);
+        const char *loaded = "none";
+        int i;
+
+        for (i = 0; names && i < names->nelts; i++) {
+            const char *n =
+                APR_ARRAY_IDX(names, i, ap_list_provider_names_t).provider_name;
+            loaded = i ? apr_pstrcat(cmd->pool, loaded, ", ", n, NULL) : n;
+        }
+        return apr_psprintf(
+            cmd->pool,
+            "%s: '%s' is not accepted; use none, or a mod_socache provider "
+            "loaded with LoadModule such as shmcb, redis:host:port or "
+            "memcache:host:port (loaded providers: %s)",
+            cmd->cmd->name, name, loaded);
+    }
+    err = cc->provider->create(&cc->instance, args, cmd->temp_pool, cmd->pool);
+    if (err)
+        return apr_psprintf(cmd->pool, "%s: %s: %s", cmd->cmd->name, name, err);
+    cc->kind = TJWT_CACHE_SOCACHE;
+    sc->cache = cc;
+    return NULL;
+}
+
+int tjwt_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return ap_mutex_register(pconf, TJWT_CACHE_MUTEX_TYPE, NULL,
+                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+               ? OK
+               : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static apr_status_t tjwt_cache_destroy(void *data)
+{
+    tjwt_cache_conf *cc = data;
+
+    cc->provider->destroy(cc->instance, cc->s);
+    return APR_SUCCESS;
+}
+
+/* A provider that cannot start makes the server fall back, loudly, to the
+ * in-process cache: a cache is an optimisation and must never stop the
+ * server (SPEC §8). */
+static void tjwt_cache_fall_back(apr_pool_t *p, tjwt_cache_conf *cc,
+                                 server_rec *s, apr_status_t rv,
+                                 const char *what)
+{
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                 "mod_teleport_jwt: TeleportJWTCache %s: %s; using the "
+                 "in-process cache instead",
+                 cc->spec, what);
+    cc->kind = TJWT_CACHE_PROCESS;
+    cc->spec =
+        apr_pstrcat(p, "in-process (", cc->spec, " failed at start-up)", NULL);
+}
+
+int tjwt_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    /* Hints for shmcb's sizing: a SHA-256 key and a token of about a
+     * kilobyte; expired entries swept every minute. */
+    static struct ap_socache_hints hints = {TJWT_CACHE_KEY_LEN, 1024,
+                                            apr_time_from_sec(60)};
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
+    apr_status_t rv;
+
+    (void)plog;
+    (void)ptemp;
+    /* The first pass at start-up only checks the configuration; shmcb
+     * would make a segment for nothing. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if (!cc || cc->kind != TJWT_CACHE_SOCACHE)
+        return OK;
+    cc->s = s;
+    if (cc->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&cc->mutex, NULL, TJWT_CACHE_MUTEX_TYPE,
+                                    NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            tjwt_cache_fall_back(pconf, cc, s, rv, "cannot create its mutex");
+            return OK;
+        }
+    }
+    rv = cc->provider->init(cc->instance, TJWT_CACHE_NAMESPACE, &hints, s,
+                            pconf);
+    if (rv != APR_SUCCESS) {
+        tjwt_cache_fall_back(pconf, cc, s, rv, "cannot initialise the cache");
+        return OK;
+    }
+    apr_pool_cleanup_register(pconf, cc, tjwt_cache_destroy,
+                              apr_pool_cleanup_null);
+    return OK;
+}
+
+void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
+    apr_status_t rv;
+
+    tjwt_process_cache = NULL;
+    tjwt_paused_until = 0;
+    tjwt_warned_at = 0;
+    if (cc && cc->kind == TJWT_CACHE_SOCACHE && cc->mutex) {
+        rv = apr_global_mutex_child_init(
+            &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
+        if (rv != APR_SUCCESS) {
+            /* This child's copy of the configuration only. */
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                         "mod_teleport_jwt: TeleportJWTCache %s: cannot "
+                         "attach its mutex in this child; it uses no "
+                         "cache",
+                         cc->spec);
+            cc->kind = TJWT_CACHE_NONE;
+        }
+    }
+    if (cc && cc->kind != TJWT_CACHE_PROCESS)
+        return;
+    rv = tjwt_mem_cache_create(pchild, TJWT_MEM_CACHE_ENTRIES,
+                               TJWT_MEM_CACHE_BYTES, &tjwt_process_cache);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "mod_teleport_jwt: cannot create the in-process token "
+                     "cache; this child signs every token");
+        tjwt_process_cache = NULL;
+    }
+}
+
+int tjwt_cache_active(request_rec *r)
+{
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
+
+    if (!cc || cc->kind == TJWT_CACHE_PROCESS)
+        return tjwt_process_cache != NULL;
+    return cc->kind == TJWT_CACHE_SOCACHE;
+}
+
+/* Counts a backend failure, pauses the backend in this process and warns,
+ * at most once a minute per process. */
+static void tjwt_backend_failed(request_rec *r, const tjwt_cache_conf *cc,
+                                apr_status_t rv, const char *what)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = apr_atomic_read32(&tjwt_warned_at);
+
+    tjwt_stats_inc(TJWT_STAT_ERRORS);
+    apr_atomic_set32(&tjwt_paused_until, now + TJWT_CACHE_PAUSE);
+    if ((last == 0 || now - last >= TJWT_CACHE_WARN_EVERY) &&
+        apr_atomic_cas32(&tjwt_warned_at, now, last) == last)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      "mod_teleport_jwt: TeleportJWTCache %s: %s failed; "
+                      "tokens are signed without the cache for the next "
+                      "%d s (this warning repeats at most once a minute)",
+                      cc->spec, what, TJWT_CACHE_PAUSE);
+}
+
+static int tjwt_backend_paused(void)
+{
+    apr_uint32_t until = apr_atomic_read32(&tjwt_paused_until);
+
+    return until && (apr_uint32_t)apr_time_sec(apr_time_now()) < until;
+}
+
+static apr_status_t tjwt_lock(const tjwt_cache_conf *cc)
+{
+    return cc->mutex ? apr_global_mutex_lock(cc->mutex) : APR_SUCCESS;
+}
+
+static void tjwt_unlock(const tjwt_cache_conf *cc)
+{
+    if (cc->mutex)
+        apr_global_mutex_unlock(cc->mutex);
+}
+
+int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
+                     const tjwt_claims *asked, const tjwt_cache_key *k,
+                     apr_int64_t now, apr_int64_t max_size, tjwt_cache_entry *e)
+{
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
+    unsigned int len;
+    unsigned char *buf;
+    apr_status_t rv;
+
+    if (!cc || cc->kind == TJWT_CACHE_PROCESS)
+        return tjwt_process_cache &&
+               tjwt_mem_cache_get(tjwt_process_cache, k, now, r->pool, e);
+    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused())
+        return 0;
+    /* Room for the longest token the configuration allows and the
+     * entry's short header. */
+    len = (unsigned int)max_size + 128;
+    buf = apr_palloc(r->pool, len);
+    rv = tjwt_lock(cc);
+    if (rv == APR_SUCCESS) {
+        rv = cc->provider->retrieve(cc->instance, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
+        tjwt_unlock(cc);
+    }
+    if (rv == APR_NOTFOUND)
+        return 0;
+    if (rv != APR_SUCCESS) {
+        tjwt_backend_failed(r, cc, rv, "a lookup");
+        return 0;
+    }
+    if (tjwt_cache_entry_decode(r->pool, (const char *)buf, len, e) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "mod_teleport_jwt: ignoring a cache entry that is not "
+                      "ours");
+        return 0;
+    }
+    if (!tjwt_cache_usable(e->iat, e->exp, now))
+        return 0;
+    if (!tjwt_cache_entry_matches(r->pool, e, key->jws_header, asked)) {
+        /* Whoever wrote it, it is not this identity's token. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "mod_teleport_jwt: TeleportJWTCache %s returned a "
+                      "token that does not match the claims of %s; not "
+                      "used",
+                      cc->spec, asked->user);
+        tjwt_stats_inc(TJWT_STAT_ERRORS);
+        return 0;
+    }
+    return 1;
+}
+
+void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
+                      const tjwt_cache_entry *e)
+{
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
+    apr_time_t expiry;
+    apr_size_t len;
+    char *data;
+    apr_status_t rv;
+
+    if (!cc || cc->kind == TJWT_CACHE_PROCESS) {
+        if (tjwt_process_cache)
+            tjwt_mem_cache_put(tjwt_process_cache, k, e);
+        return;
+    }
+    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused())
+        return;
+    /* The entry lives until its half-life ends. Redis and memcached count
+     * in whole seconds, and read 0 as "never" or refuse it: a token with
+     * less than a second to live is not worth storing. */
+    expiry = apr_time_from_sec(tjwt_cache_last_use(e->iat, e->exp) + 1);
+    if (expiry - apr_time_now() < apr_time_from_sec(1))
+        return;
+    data = tjwt_cache_entry_encode(r->pool, e, &len);
+    rv = tjwt_lock(cc);
+    if (rv == APR_SUCCESS) {
+        rv = cc->provider->store(
+            cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN, expiry,
+            (unsigned char *)data, (unsigned int)len, r->pool);
+        tjwt_unlock(cc);
+    }
+    if (rv != APR_SUCCESS)
+        tjwt_backend_failed(r, cc, rv, "storing a token");
+}
+
+const char *tjwt_cache_describe(server_rec *s)
+{
+    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
+
+    if (!cc)
+        return "in-process";
+    switch (cc->kind) {
+    case TJWT_CACHE_NONE:
+        return "none";
+    case TJWT_CACHE_SOCACHE:
+        return cc->spec;
+    default:
+        return cc->spec ? cc->spec : "in-process";
+    }
+}
