@@ -1,16 +1,19 @@
 #!/bin/bash
 # mod_teleport_jwt demo: a private Apache on 127.0.0.1 that authenticates
 # alice with Basic auth, signs a Teleport JWT for her and proxies to an
-# echo backend; then a self-check verifies the token the backend received
-# against the JWKS that Apache serves. See docs/demo.md.
+# echo backend and to the sample MCP server (mcp/server); then a self-check
+# verifies the token the backend received against the JWKS that Apache
+# serves, and calls the MCP server's whoami through Apache with the MCP
+# SDK's client, printing what the server verified. See docs/demo.md.
 #
 # Run as `make demo` from the build directory (the current directory holds
 # the build outputs; the sources are found next to this script).
 # Environment:
 #   DEMO_PORT          Apache's port          (default 8780)
 #   DEMO_BACKEND_PORT  the echo backend's port (default 8781)
+#   DEMO_MCP_PORT      the MCP server's port   (default 8782)
 #   DEMO_PASSWORD      alice's password       (default: random per run)
-#   DEMO_ONCE=1        stop after the self-check; exit 0 only if it passed
+#   DEMO_ONCE=1        stop after the self-check; exit 0 only if all of it passed
 
 # make runs this with $(SHELL); the script needs bash whatever that is.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -30,6 +33,7 @@ module=$builddir/.libs/mod_teleport_jwt.so
 python=/usr/bin/python3
 port=${DEMO_PORT:-8780}
 backend_port=${DEMO_BACKEND_PORT:-8781}
+mcp_port=${DEMO_MCP_PORT:-8782}
 user=alice
 issuer=demo.local
 once=${DEMO_ONCE:-0}
@@ -49,6 +53,9 @@ command -v htpasswd >/dev/null || die "htpasswd not found; install apache2-utils
 command -v curl >/dev/null || die "curl not found; install curl"
 "$python" -c 'import jwt, cryptography' 2>/dev/null ||
     die "$python cannot import jwt and cryptography; install python3-jwt and python3-cryptography"
+node=$(command -v node || command -v nodejs) || die "node not found; run ./bootstrap (it installs nodejs and npm)"
+[ -d "$srcdir/mcp/server/node_modules/@modelcontextprotocol/sdk" ] ||
+    die "mcp/server/node_modules is missing; run ./bootstrap (or: cd mcp/server && npm ci)"
 case $builddir in
 *[\"\\]* | *$'\n'*) die "the build directory path ($builddir) has a quote, backslash or newline, which the Apache configuration cannot hold" ;;
 esac
@@ -63,7 +70,10 @@ check_port() { # name value
 }
 check_port DEMO_PORT "$port"
 check_port DEMO_BACKEND_PORT "$backend_port"
+check_port DEMO_MCP_PORT "$mcp_port"
 [ "$port" != "$backend_port" ] || die "DEMO_PORT and DEMO_BACKEND_PORT must differ (both $port)"
+[ "$mcp_port" != "$port" ] && [ "$mcp_port" != "$backend_port" ] ||
+    die "DEMO_MCP_PORT ($mcp_port) must differ from DEMO_PORT and DEMO_BACKEND_PORT"
 
 password=${DEMO_PASSWORD:-$("$python" -c 'import secrets; print(secrets.token_urlsafe(9))')}
 case $password in
@@ -109,15 +119,27 @@ if [ -s "$backend_pidfile" ]; then
         rm -f -- "$backend_pidfile"
     fi
 fi
+mcp_pidfile=$rundir/run/mcp.pid
+if [ -s "$mcp_pidfile" ]; then
+    old_pid=$(cat "$mcp_pidfile")
+    if tr '\0' ' ' 2>/dev/null <"/proc/$old_pid/cmdline" | grep -q 'mcp/server/server\.mjs'; then
+        leftovers="$leftovers"$'\n'"  kill $old_pid"
+    else
+        rm -f -- "$mcp_pidfile"
+    fi
+fi
 [ -z "$leftovers" ] || die "a previous demo run is still running; stop it with:$leftovers"
 port_free "$port" ||
     die "port $port on 127.0.0.1 is in use; free it or choose another with DEMO_PORT=<port>"
 port_free "$backend_port" ||
     die "port $backend_port on 127.0.0.1 is in use; free it or choose another with DEMO_BACKEND_PORT=<port>"
+port_free "$mcp_port" ||
+    die "port $mcp_port on 127.0.0.1 is in use; free it or choose another with DEMO_MCP_PORT=<port>"
 
 # --- cleanup, armed before the first process starts -----------------------
 
 backend_pid=
+mcp_pid=
 httpd_pid=
 httpd_started=
 tmp_rundir=
@@ -146,12 +168,21 @@ stop_backend() {
     rm -f -- "$backend_pidfile"
 }
 
+# shellcheck disable=SC2317 # called from cleanup, the EXIT trap
+stop_mcp() {
+    [ -n "$mcp_pid" ] || return 0
+    kill -TERM "$mcp_pid" 2>/dev/null || true
+    wait "$mcp_pid" 2>/dev/null || true
+    rm -f -- "$mcp_pidfile"
+}
+
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
     set +e
     stop_httpd
+    stop_mcp
     stop_backend
     if [ -n "$tmp_rundir" ]; then
         case $tmp_rundir in
@@ -159,9 +190,9 @@ cleanup() {
         esac
     fi
     if [ -n "$httpd_started" ]; then
-        say "demo: stopped Apache and the echo backend"
+        say "demo: stopped Apache, the echo backend and the MCP server"
     elif [ -n "$backend_pid" ]; then
-        say "demo: stopped the echo backend"
+        say "demo: stopped the echo backend${mcp_pid:+ and the MCP server}"
     fi
     exit "$rc"
 }
@@ -205,6 +236,7 @@ if [ "$(id -u)" -eq 0 ]; then
         conf=$rundir/conf/httpd.conf
         pidfile=$rundir/run/httpd.pid
         backend_pidfile=$rundir/run/backend.pid
+        mcp_pidfile=$rundir/run/mcp.pid
         make_rundir
         runuser -u "$run_user" -- test -r "$rundir/htpasswd" ||
             die "$rundir/htpasswd is not readable by user $run_user either"
@@ -221,6 +253,7 @@ fi
 template=$(<"$srcdir/demo/httpd.conf.in")
 template=${template//@PORT@/$port}
 template=${template//@BACKEND_PORT@/$backend_port}
+template=${template//@MCP_PORT@/$mcp_port}
 template=${template//@MODDIR@/$moddir}
 template=${template//@MODULE@/$module}
 template=${template//@RUN_AS@/$run_as}
@@ -233,6 +266,7 @@ printf '%s\n' "$template" >"$conf"
 
 base=http://127.0.0.1:$port
 backend=http://127.0.0.1:$backend_port
+mcp_url=$base/mcp
 jwks_url=$base/.well-known/jwks.json
 
 error_log_tail() {
@@ -276,6 +310,22 @@ if ! wait_for backend_alive "$backend/"; then
     exit 1
 fi
 
+# The sample MCP server: it trusts a request only with a token that
+# verifies against Apache's JWKS, for issuer demo.local and its own URI.
+"$node" "$srcdir/mcp/server/server.mjs" --port "$mcp_port" \
+    --jwks-url "$jwks_url" --issuer "$issuer" --audience "$mcp_url" \
+    >"$rundir/logs/mcp.log" 2>&1 &
+mcp_pid=$!
+echo "$mcp_pid" >"$mcp_pidfile"
+# shellcheck disable=SC2317 # called by wait_for as "$alive"
+mcp_alive() { kill -0 "$mcp_pid" 2>/dev/null; }
+# Any HTTP answer will do: without a token it is 401.
+if ! wait_for mcp_alive "http://127.0.0.1:$mcp_port/mcp"; then
+    say "demo: the MCP server did not start; its log:" >&2
+    cat "$rundir/logs/mcp.log" >&2 || true
+    exit 1
+fi
+
 httpd_started=1
 if ! out=$("$apache2" -d "$rundir" -f "$conf" -k start 2>&1); then
     say "demo: Apache did not start${out:+:}" >&2
@@ -297,11 +347,13 @@ cat <<EOF
 mod_teleport_jwt demo is up
   Apache        $base/  (pid $httpd_pid, ServerRoot $rundir)
   echo backend  $backend/  (pid $backend_pid)
+  MCP server    $mcp_url through Apache (pid $mcp_pid, direct http://127.0.0.1:$mcp_port/mcp answers 401)
   credentials   user $user, password $password
 
 Try:
   curl -u $user:$password $base/app/
   curl $jwks_url
+  MCP_PASSWORD=$password node $srcdir/mcp/server/client.mjs --url $mcp_url --user $user
   logs: $rundir/logs/
 
 Self-check: GET /app/ as $user, with a forged Teleport-Jwt-Assertion header
@@ -329,16 +381,32 @@ elif printf '%s\n' "$body" | "$python" "$srcdir/demo/verify_token.py" \
     verified=1
 fi
 
+say ""
+say "MCP: the SDK client calls whoami through Apache as $user; the MCP server"
+say "verified the token of each request (jose, against $jwks_url):"
+mcp_verified=0
+# The password goes to the client in its environment, not on its command line.
+if MCP_PASSWORD=$password "$node" "$srcdir/mcp/server/client.mjs" \
+    --url "$mcp_url" --user "$user" --expect-user "$user"; then
+    mcp_verified=1
+else
+    say "demo: the MCP check failed; the MCP server's log:" >&2
+    tail -n 20 "$rundir/logs/mcp.log" >&2 || true
+    error_log_tail
+fi
+
 if [ "$once" = 1 ]; then
-    [ "$verified" = 1 ] || die "self-check failed"
+    [ "$verified" = 1 ] || die "self-check failed: the echo backend's token did not verify"
+    [ "$mcp_verified" = 1 ] || die "self-check failed: the MCP check did not pass"
     say "DEMO_ONCE=1: self-check passed, stopping"
     exit 0
 fi
 
-[ "$verified" = 1 ] || say "demo: self-check FAILED; still serving so that you can look into it" >&2
+[ "$verified" = 1 ] && [ "$mcp_verified" = 1 ] ||
+    say "demo: self-check FAILED; still serving so that you can look into it" >&2
 say ""
 say "Serving until Ctrl-C."
-# Returns when the backend exits or a signal arrives (the trap then
-# stops everything).
-wait "$backend_pid" || true
-die "the echo backend exited unexpectedly; see $rundir/logs/backend.log"
+# Returns when the backend or the MCP server exits or a signal arrives
+# (the trap then stops everything).
+wait -n "$backend_pid" "$mcp_pid" || true
+die "the echo backend or the MCP server exited unexpectedly; see $rundir/logs/backend.log and mcp.log"

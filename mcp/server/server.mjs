@@ -220,7 +220,17 @@ async function authenticate(req, res, next) {
 
 // --- the MCP server of one session --------------------------------------
 
-const sessions = new Map(); // session id -> { transport, owner, tokens }
+const sessions = new Map(); // session id -> { transport, owner, tokens, lastSeen }
+
+// A client that goes away without DELETE leaves its session behind: close
+// sessions that have had no request for 30 minutes.
+const IDLE_MS = 30 * 60_000;
+setInterval(() => {
+  const cutoff = Date.now() - IDLE_MS;
+  for (const s of sessions.values()) {
+    if (s.lastSeen < cutoff) s.transport.close().catch(() => {});
+  }
+}, 60_000).unref();
 
 function newMcpServer(session) {
   const server = new McpServer({ name: 'tjwt-sample-mcp-server', version: '1.0.0' });
@@ -311,6 +321,7 @@ function sessionFor(req, res) {
     return undefined;
   }
   const { iat, exp, source, verifiedAt } = identity;
+  session.lastSeen = Date.now();
   session.tokens.push({ method: req.method, iat, exp, source, verifiedAt });
   // Bounded: a long session keeps the last 100.
   if (session.tokens.length > 100) session.tokens.shift();
@@ -332,6 +343,7 @@ app.post(cfg.path, async (req, res) => {
     const { identity } = req.auth.extra;
     const fresh = {
       owner: identity.sub,
+      lastSeen: Date.now(),
       tokens: [{ method: req.method, iat: identity.iat, exp: identity.exp, source: identity.source, verifiedAt: identity.verifiedAt }],
     };
     fresh.transport = new StreamableHTTPServerTransport({

@@ -65,7 +65,12 @@ async function stopChild(p) {
 // Runs a command to its end; resolves { code, stdout, stderr }.
 export function run(cmd, args, { input, env, timeoutMs = 60_000 } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const p = spawn(cmd, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input, no pipe: a child that exits before reading its input
+    // would otherwise make the write fail with EPIPE after the fact.
+    const p = spawn(cmd, args, {
+      env: env ?? process.env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     children.add(p);
     let stdout = '';
     let stderr = '';
@@ -78,7 +83,11 @@ export function run(cmd, args, { input, env, timeoutMs = 60_000 } = {}) {
       children.delete(p);
       resolvePromise({ code: code ?? 128, signal, stdout, stderr });
     });
-    p.stdin.end(input ?? '');
+    if (input !== undefined) {
+      // The child may exit without reading it all; that is its answer.
+      p.stdin.on('error', () => {});
+      p.stdin.end(input);
+    }
   });
 }
 
