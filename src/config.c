@@ -5,6 +5,7 @@
 #include "htaccess.h"
 #include "sources.h"
 #include "template.h"
+#include "values.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -125,7 +126,6 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                                       const char *arg)
 {
     tjwt_dir_conf *d = dconf;
-    int i;
 
     if (strcasecmp(arg, "Off") == 0) {
         d->assertion_header = "";
@@ -142,25 +142,13 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                             "%s: %s is reserved for the proxy; choose "
                             "another name",
                             cmd->cmd->name, arg);
-    for (i = 0; d->headers && i < d->headers->nelts; i++) {
-        if (tjwt_same_header(
-                arg, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
-            return apr_psprintf(cmd->pool,
-                                "%s: %s is already set by TeleportJWTHeader "
-                                "in this scope",
-                                cmd->cmd->name, arg);
-    }
+    if (tjwt_dir_has_header(d, arg))
+        return apr_psprintf(cmd->pool,
+                            "%s: %s is already set by TeleportJWTHeader in "
+                            "this scope",
+                            cmd->cmd->name, arg);
     d->assertion_header = arg;
     return NULL;
-}
-
-static int tjwt_has_ctl(const char *s)
-{
-    for (; *s; s++) {
-        if (apr_iscntrl(*s))
-            return 1;
-    }
-    return 0;
 }
 
 const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
@@ -244,6 +232,18 @@ int tjwt_same_header(const char *a, const char *b)
             return 0;
     }
     return *a == *b;
+}
+
+int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name)
+{
+    int i;
+
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        if (tjwt_same_header(
+                name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
+            return 1;
+    }
+    return 0;
 }
 
 int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
@@ -346,7 +346,6 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
     tjwt_dir_conf *d = dconf;
     tjwt_template *t;
     const char *err;
-    int i;
 
     if (!tjwt_is_header_name(name))
         return apr_psprintf(cmd->pool,
@@ -358,15 +357,12 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "%s: %s is reserved (the assertion header, Host, "
                             "X-Forwarded-*, X-Real-Ip); choose another name",
                             cmd->cmd->name, name);
-    for (i = 0; d->headers && i < d->headers->nelts; i++) {
-        if (tjwt_same_header(
-                name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
-            return apr_psprintf(cmd->pool,
-                                "%s: %s is set twice in this scope; a template "
-                                "that yields several values sends one header "
-                                "line per value",
-                                cmd->cmd->name, name);
-    }
+    if (tjwt_dir_has_header(d, name))
+        return apr_psprintf(cmd->pool,
+                            "%s: %s is set twice in this scope; a template "
+                            "that yields several values sends one header line "
+                            "per value",
+                            cmd->cmd->name, name);
     if ((err = tjwt_template_parse(cmd->pool, name, tpl, &t)))
         return apr_psprintf(cmd->pool, "%s %s \"%s\": %s", cmd->cmd->name, name,
                             tpl, err);

@@ -85,6 +85,8 @@ apr_int64_t tjwt_dir_max_size(const tjwt_dir_conf *d);
 tjwt_claims_mode_e tjwt_dir_claims_mode(const tjwt_dir_conf *d);
 /* Whether name is reserved: never settable by TeleportJWTHeader. */
 int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d);
+/* Whether a TeleportJWTHeader of the scope sets name. */
+int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name);
 /* Header names compared as gateways do: case-insensitive, '_' as '-'. */
 int tjwt_same_header(const char *a, const char *b);
 /* The assertion header name, or NULL when it is Off. */

@@ -7,6 +7,7 @@
 #include "htaccess.h"
 #include "sources.h"
 #include "template.h"
+#include "values.h"
 #include "token.h"
 
 #include <apr_lib.h>
@@ -18,19 +19,12 @@
 static int tjwt_owned(const tjwt_dir_conf *d, const char *name)
 {
     const char *assertion = tjwt_dir_assertion_header(d);
-    int i;
 
     /* The default name is always owned: an upstream may take it for the
      * module's even where the assertion is renamed or off. */
-    if (tjwt_same_header(name, TJWT_DEFAULT_ASSERTION_HEADER) ||
-        (assertion && tjwt_same_header(name, assertion)))
-        return 1;
-    for (i = 0; d->headers && i < d->headers->nelts; i++) {
-        if (tjwt_same_header(
-                name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
-            return 1;
-    }
-    return 0;
+    return tjwt_same_header(name, TJWT_DEFAULT_ASSERTION_HEADER) ||
+           (assertion && tjwt_same_header(name, assertion)) ||
+           tjwt_dir_has_header(d, name);
 }
 
 /* Removes every client-supplied copy of the headers the module owns,
@@ -73,15 +67,6 @@ static const char *tjwt_user(request_rec *r, const tjwt_dir_conf *d)
         return NULL;
     }
     return user;
-}
-
-static int tjwt_has_ctl(const char *s)
-{
-    for (; *s; s++) {
-        if (apr_iscntrl(*s))
-            return 1;
-    }
-    return 0;
 }
 
 /* Adds the TeleportJWTHeader lines: one header line per value. */

@@ -2,6 +2,7 @@
  * at fork, and the parent keeps it in its process pool across restarts. */
 #include "stats.h"
 #include "cache_socache.h"
+#include "config.h"
 
 #include <apr_atomic.h>
 #include <apr_shm.h>

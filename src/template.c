@@ -2,6 +2,7 @@
  * time; a request only looks values up and joins strings. */
 #include "template.h"
 #include "claims.h"
+#include "values.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <apr_lib.h>
@@ -182,15 +183,6 @@ static const char *tjwt_parse_expr(apr_pool_t *p, const char *expr,
         return apr_psprintf(p, "unexpected '%s' after the expression",
                             tjwt_skip_ws(c));
     return NULL;
-}
-
-static int tjwt_has_ctl(const char *s)
-{
-    for (; *s; s++) {
-        if (apr_iscntrl(*s))
-            return 1;
-    }
-    return 0;
 }
 
 const char *tjwt_template_parse(apr_pool_t *p, const char *header,

@@ -2,6 +2,7 @@
  * size limit. This is the one place a request gets its token from, so the
  * cache sits in front of the signature here and nowhere else. */
 #include "token.h"
+#include "config.h"
 #include "cache_socache.h"
 #include "jws.h"
 #include "stats.h"

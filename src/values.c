@@ -6,6 +6,15 @@
 #include <apr_strings.h>
 #include <string.h>
 
+int tjwt_has_ctl(const char *s)
+{
+    for (; *s; s++) {
+        if (apr_iscntrl(*s))
+            return 1;
+    }
+    return 0;
+}
+
 void tjwt_values_add(apr_array_header_t *out, const char *v)
 {
     int i;

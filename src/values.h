@@ -11,6 +11,10 @@
 void tjwt_values_split(apr_pool_t *p, const char *s, const char *sep,
                        apr_array_header_t *out);
 
+/* Whether s holds a control character (CR, LF, NUL's neighbours, TAB,
+ * DEL): such a value never goes into a header. */
+int tjwt_has_ctl(const char *s);
+
 /* Appends v to out unless out holds it already. */
 void tjwt_values_add(apr_array_header_t *out, const char *v);
 
