@@ -102,8 +102,7 @@ static void tjwt_register_hooks(apr_pool_t *p)
      * child forks; mod_status calls the status hook if it is loaded. */
     ap_hook_pre_config(tjwt_cache_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tjwt_cache_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(tjwt_stats_post_config, NULL, NULL,
-                        APR_HOOK_MIDDLE);
+    ap_hook_post_config(tjwt_stats_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tjwt_cache_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, tjwt_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);

@@ -2,9 +2,8 @@
  * from any backend, so that the unit tests check the very code that
  * decides whether a token is reused. */
 /* SHA-256 through the low-level functions, which OpenSSL 3 marks
- * deprecated: the key is hashed on every request, and EVP_Digest costs
- * two mallocs, two frees and a provider call each time, several times the
- * hash itself under load. */
+ * deprecated: the key is hashed on every request, and EVP_Digest adds two
+ * mallocs, two frees and a provider dispatch to each hash. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "cache.h"
@@ -213,6 +212,14 @@ int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
     tjwt_claims c = *asked;
     const char *err, *payload, *dot, *json;
 
+    int capped = asked->identity_expiry && asked->exp == asked->identity_expiry;
+
+    /* The lifetime is in the key but not in the claims: a genuine token of
+     * this identity made where TeleportJWTLifetime is longer must not pass
+     * for one of this scope. */
+    if (capped ? e->exp != asked->exp
+               : e->exp - e->iat != asked->exp - asked->iat)
+        return 0;
     if (!tjwt_mode_reachable(asked->mode, e->mode) ||
         strncmp(e->token, jws_header, hlen) != 0 || e->token[hlen] != '.')
         return 0;

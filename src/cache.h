@@ -64,8 +64,9 @@ int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
                             tjwt_cache_entry *e);
 
 /* Whether a token from a shared cache is exactly what this server would
- * sign for the claims asked for: the key's protected header, and the
- * payload of these claims with the entry's times and a mode the size
+ * sign for the claims asked for (whose iat and exp are now's): the key's
+ * protected header, the same lifetime (or the same identity expiry), and
+ * the payload of these claims with the entry's times and a mode the size
  * fallback can reach. Whoever can write to Redis could otherwise hand one
  * user another user's (genuinely signed) token. Returns 1 if it is. */
 int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,

@@ -43,13 +43,26 @@ static json_t *tjwt_string_array(const apr_array_header_t *a)
     return arr;
 }
 
-static json_t *tjwt_traits_object(const apr_array_header_t *traits)
+static json_t *tjwt_traits_object(apr_pool_t *p,
+                                  const apr_array_header_t *traits)
 {
     json_t *obj = json_object();
-    int i;
+    const tjwt_trait **sorted;
+    int i, j, n = traits ? traits->nelts : 0;
 
-    for (i = 0; traits && i < traits->nelts; i++) {
+    /* In the order of their names (a stable insertion sort: there are a
+     * handful), because the object is dumped in insertion order. A later
+     * trait of the same name replaces an earlier one in place, as it
+     * would in a sorted dump. */
+    sorted = apr_palloc(p, sizeof(*sorted) * (apr_size_t)(n ? n : 1));
+    for (i = 0; i < n; i++) {
         const tjwt_trait *t = &APR_ARRAY_IDX(traits, i, tjwt_trait);
+        for (j = i; j > 0 && strcmp(sorted[j - 1]->name, t->name) > 0; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = t;
+    }
+    for (i = 0; i < n; i++) {
+        const tjwt_trait *t = sorted[i];
         json_t *vals;
         /* A trait without values says nothing: leave it out. */
         if (!t->values || t->values->nelts == 0)
@@ -66,7 +79,7 @@ static json_t *tjwt_traits_object(const apr_array_header_t *traits)
 char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
 {
     json_t *o = json_object();
-    json_t *v;
+    json_t *v, *a;
     char buf[1024], *out = NULL;
     size_t len;
     int with_roles =
@@ -74,34 +87,51 @@ char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
     int with_traits = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
                       c->mode == TJWT_CLAIMS_TRAITS;
 
+    /* The claims go in in the order of their names: jansson (2.8 and
+     * later) keeps insertion order, so the text comes out with sorted keys
+     * without a sort on every signature. The names are literals: no UTF-8
+     * check. */
     *err = "a claim value is not valid UTF-8";
-    if (!(v = json_string(c->user)) || json_object_set(o, "sub", v) ||
-        json_object_set_new(o, "username", v))
+    if (!(v = json_string(c->audience)))
         goto done;
-    if (!(v = json_string(c->issuer)) || json_object_set_new(o, "iss", v))
+    if (!(a = json_array())) {
+        json_decref(v);
         goto done;
-    if (!(v = json_string(c->audience)) ||
-        json_object_set_new(o, "aud", json_pack("[o]", v)))
+    }
+    if (json_array_append_new(a, v) || json_object_set_new_nocheck(o, "aud", a))
         goto done;
-    json_object_set_new(o, "iat", json_integer(c->iat));
-    json_object_set_new(o, "nbf", json_integer(c->iat - TJWT_NBF_SKEW));
-    json_object_set_new(o, "exp", json_integer(c->exp));
+    json_object_set_new_nocheck(o, "exp", json_integer(c->exp));
+    json_object_set_new_nocheck(o, "iat", json_integer(c->iat));
+    if (!(v = json_string(c->issuer)) ||
+        json_object_set_new_nocheck(o, "iss", v))
+        goto done;
+    json_object_set_new_nocheck(o, "nbf", json_integer(c->iat - TJWT_NBF_SKEW));
     if (with_roles) {
         if (!(v = tjwt_string_array(c->roles)) ||
-            json_object_set_new(o, "roles", v))
+            json_object_set_new_nocheck(o, "roles", v))
             goto done;
+    }
+    if (!(v = json_string(c->user)))
+        goto done;
+    if (json_object_set_nocheck(o, "sub", v)) {
+        json_decref(v);
+        goto done;
     }
     if (with_traits) {
-        if (!(v = tjwt_traits_object(c->traits)) ||
-            json_object_set_new(o, "traits", v))
+        json_t *t = tjwt_traits_object(p, c->traits);
+        if (!t || json_object_set_new_nocheck(o, "traits", t)) {
+            json_decref(v);
             goto done;
+        }
     }
+    if (json_object_set_new_nocheck(o, "username", v))
+        goto done;
     /* Straight into the pool: json_dumps would build the text in a
      * growing heap buffer and copy it out, on every signature. */
-    len = json_dumpb(o, buf, sizeof(buf), JSON_COMPACT | JSON_SORT_KEYS);
+    len = json_dumpb(o, buf, sizeof(buf), JSON_COMPACT);
     if (len >= sizeof(buf)) {
         out = apr_palloc(p, len + 1);
-        if (json_dumpb(o, out, len, JSON_COMPACT | JSON_SORT_KEYS) != len)
+        if (json_dumpb(o, out, len, JSON_COMPACT) != len)
             len = 0;
     }
     else if (len > 0) {

@@ -9,23 +9,48 @@
 
 #define TJWT_ES256_PART 32
 
-/* DER ECDSA-Sig-Value -> R||S, each left-padded to 32 bytes. */
+/* One DER INTEGER of an ECDSA-Sig-Value, right-aligned into 32 bytes.
+ * Returns the bytes it took, or 0 if it is not one. */
+static size_t tjwt_der_int(const unsigned char *d, size_t len,
+                           unsigned char *out)
+{
+    size_t n, used;
+
+    if (len < 3 || d[0] != 0x02 || d[1] == 0 || d[1] > len - 2)
+        return 0;
+    n = d[1];
+    used = 2 + n;
+    d += 2;
+    /* A positive INTEGER carries a leading zero byte when its top bit is
+     * set; P-256 values never need more than 32 bytes besides. */
+    while (n > TJWT_ES256_PART && *d == 0) {
+        d++;
+        n--;
+    }
+    if (n > TJWT_ES256_PART)
+        return 0;
+    memset(out, 0, TJWT_ES256_PART - n);
+    memcpy(out + TJWT_ES256_PART - n, d, n);
+    return used;
+}
+
+/* DER ECDSA-Sig-Value -> R||S, each left-padded to 32 bytes. Parsed here
+ * rather than through d2i_ECDSA_SIG and two BIGNUMs, which cost more than
+ * everything else around an ES256 signature but the signature itself. The
+ * input is OpenSSL's own output for a P-256 key: a SEQUENCE of at most 72
+ * bytes, so its length is in short form. */
 static int tjwt_der_to_raw(const unsigned char *der, size_t derlen,
                            unsigned char *raw)
 {
-    const unsigned char *d = der;
-    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &d, (long)derlen);
-    const BIGNUM *r, *s;
-    int ok;
+    size_t r, s;
 
-    if (!sig)
+    if (derlen < 8 || der[0] != 0x30 || der[1] != derlen - 2)
         return 0;
-    ECDSA_SIG_get0(sig, &r, &s);
-    ok = BN_bn2binpad(r, raw, TJWT_ES256_PART) == TJWT_ES256_PART &&
-         BN_bn2binpad(s, raw + TJWT_ES256_PART, TJWT_ES256_PART) ==
-             TJWT_ES256_PART;
-    ECDSA_SIG_free(sig);
-    return ok;
+    r = tjwt_der_int(der + 2, derlen - 2, raw);
+    if (!r)
+        return 0;
+    s = tjwt_der_int(der + 2 + r, derlen - 2 - r, raw + TJWT_ES256_PART);
+    return s && 2 + r + s == derlen;
 }
 
 /* R||S -> DER, into a buffer the caller frees with OPENSSL_free. */
@@ -60,10 +85,9 @@ const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
     /* A copy of the key's prepared context is cheaper than a fresh
      * initialisation; FINALISE spares EVP_DigestSignFinal a copy of its
      * own, as this context signs once. */
-    ready = mctx && (key->sign_ctx
-                         ? EVP_MD_CTX_copy_ex(mctx, key->sign_ctx)
-                         : EVP_DigestSignInit(mctx, NULL, md, NULL,
-                                              key->pkey) > 0);
+    ready = mctx && (key->sign_ctx ? EVP_MD_CTX_copy_ex(mctx, key->sign_ctx)
+                                   : EVP_DigestSignInit(mctx, NULL, md, NULL,
+                                                        key->pkey) > 0);
     if (ready)
         EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
     if (!ready || EVP_DigestSign(mctx, NULL, &siglen,

@@ -194,9 +194,11 @@ int tjwt_fixups(request_rec *r)
                   "mod_teleport_jwt: token kid=%s sub=%s exp=%" APR_INT64_T_FMT,
                   s->signing_key->kid, c.user, c.exp);
     header = tjwt_dir_assertion_header(d);
+    /* setn: the token already lives in r->pool; no need to copy its
+     * few hundred bytes twice more on every request. */
     if (header)
-        apr_table_set(r->headers_in, header, token);
-    apr_table_set(r->subprocess_env, TJWT_ENV_VAR, token);
+        apr_table_setn(r->headers_in, header, token);
+    apr_table_setn(r->subprocess_env, TJWT_ENV_VAR, token);
     tjwt_set_templates(r, d, token, &c);
     return OK;
 }

@@ -13,8 +13,8 @@
  * A token from the server's cache (SPEC §8) is returned when one was made
  * for the same identity and at least half its lifetime remains; c->iat,
  * c->exp and c->mode are then set to the values it was signed with.
- * Returns NULL, after logging why, when no token can be made; the caller
- * fails the request. */
+ * The token is allocated from r->pool. Returns NULL, after logging why,
+ * when no token can be made; the caller fails the request. */
 const char *tjwt_token_get(request_rec *r, const tjwt_key *key, tjwt_claims *c,
                            apr_int64_t max_size);
 

@@ -568,6 +568,24 @@ START_TEST(test_entry_matches)
     e.iat += 1;
     ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &asked));
     e.iat -= 1;
+    /* A genuine token of this identity, but made for a longer lifetime. */
+    {
+        tjwt_claims longer = signed_;
+        tjwt_cache_entry l = e;
+        longer.exp = l.exp = e.iat + 3600;
+        l.token = token_for(&longer, "HDR");
+        ck_assert(!tjwt_cache_entry_matches(p, &l, "HDR", &asked));
+    }
+    /* Cut short by the identity expiry: any token that ends there. */
+    {
+        tjwt_claims capped = asked, made = signed_;
+        tjwt_cache_entry c2 = e;
+        capped.identity_expiry = capped.exp = IAT + 200;
+        made.exp = c2.exp = IAT + 200;
+        c2.token = token_for(&made, "HDR");
+        ck_assert(tjwt_cache_entry_matches(p, &c2, "HDR", &capped));
+        ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &capped));
+    }
     /* The size fallback can narrow roles-and-traits to roles... */
     signed_.mode = TJWT_CLAIMS_ROLES;
     e.token = token_for(&signed_, "HDR");

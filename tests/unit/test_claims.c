@@ -216,6 +216,30 @@ START_TEST(test_trait_without_values)
 }
 END_TEST
 
+/* Traits are sorted by name while they are added (no sort at dump time):
+ * a later trait of the same name still wins, and an empty one still says
+ * nothing. */
+START_TEST(test_trait_order_and_duplicates)
+{
+    static const char *const one[] = {"1", NULL};
+    static const char *const two[] = {"2", NULL};
+    tjwt_claims *c = full_claims(tjwt_test_pool);
+    char *s;
+
+    c->mode = TJWT_CLAIMS_TRAITS;
+    c->traits = apr_array_make(tjwt_test_pool, 5, sizeof(tjwt_trait));
+    add_trait(c->traits, "zeta", strings(tjwt_test_pool, one));
+    add_trait(c->traits, "alpha", strings(tjwt_test_pool, one));
+    add_trait(c->traits, "mid", strings(tjwt_test_pool, one));
+    add_trait(c->traits, "alpha", strings(tjwt_test_pool, two));
+    add_trait(c->traits, "mid", NULL);
+    s = to_json(c);
+    ck_assert_msg(strstr(s, "\"traits\":{\"alpha\":[\"2\"],\"mid\":[\"1\"],"
+                            "\"zeta\":[\"1\"]}") != NULL,
+                  "traits: %s", s);
+}
+END_TEST
+
 /* Quotes, backslashes, every kind of control character, and UTF-8 of two,
  * three and four bytes, in every place a caller's string lands. */
 #define NASTY                                                                  \
@@ -357,6 +381,7 @@ Suite *tjwt_suite_claims(void)
     tcase_add_test(tc, test_null_roles_and_traits);
     tcase_add_test(tc, test_empty_roles_and_traits);
     tcase_add_test(tc, test_trait_without_values);
+    tcase_add_test(tc, test_trait_order_and_duplicates);
     tcase_add_test(tc, test_escaping);
     tcase_add_loop_test(tc, test_invalid_utf8, 0,
                         (int)(5 * sizeof(bad_utf8) / sizeof(bad_utf8[0])));
