@@ -34,20 +34,15 @@ static int tjwt_jwks_run(apr_pool_t *p, int argc, const char *const *argv)
     tjwt_tool_args *os = tjwt_tool_getopt(p, cmd, argc, argv);
     apr_array_header_t *keys = apr_array_make(p, 4, sizeof(tjwt_key *));
     const char *arg, *err = NULL;
-    int optch, rc = 0, r, i, pretty = 0, stdin_used = 0;
+    int optch, rc = 0, r, i, pretty = 0;
     tjwt_jwks *set;
 
     while ((r = tjwt_tool_next_opt(os, cmd, opts, &optch, &arg, &rc)) > 0)
         pretty |= optch == 'p';
     if (r < 0)
         return rc;
-    if (os->ind >= os->argc)
-        return tjwt_tool_usage_error(cmd->name, "expected KEYFILE...");
-    for (i = os->ind; i < os->argc; i++)
-        stdin_used += strcmp(os->argv[i], "-") == 0;
-    if (stdin_used > 1)
-        return tjwt_tool_usage_error(cmd->name,
-                                     "standard input can be read once");
+    if ((rc = tjwt_tool_check_keyfiles(os, cmd)) != 0)
+        return rc;
     for (i = os->ind; i < os->argc; i++) {
         tjwt_key *k = tjwt_tool_load_key(p, os->argv[i], 0, &err);
         if (!k) {

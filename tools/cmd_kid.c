@@ -34,19 +34,14 @@ static int tjwt_kid_run(apr_pool_t *p, int argc, const char *const *argv)
     const tjwt_tool_cmd *cmd = &tjwt_tool_kid;
     tjwt_tool_args *os = tjwt_tool_getopt(p, cmd, argc, argv);
     const char *arg, *err = NULL;
-    int optch, rc = 0, r, i, stdin_used = 0;
+    int optch, rc = 0, r, i;
 
     while ((r = tjwt_tool_next_opt(os, cmd, opts, &optch, &arg, &rc)) > 0)
         ;
     if (r < 0)
         return rc;
-    if (os->ind >= os->argc)
-        return tjwt_tool_usage_error(cmd->name, "expected KEYFILE...");
-    for (i = os->ind; i < os->argc; i++)
-        stdin_used += strcmp(os->argv[i], "-") == 0;
-    if (stdin_used > 1)
-        return tjwt_tool_usage_error(cmd->name,
-                                     "standard input can be read once");
+    if ((rc = tjwt_tool_check_keyfiles(os, cmd)) != 0)
+        return rc;
     for (i = os->ind; i < os->argc; i++) {
         const char *path = os->argv[i];
         tjwt_key *k;

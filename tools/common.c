@@ -241,3 +241,17 @@ tjwt_key *tjwt_tool_load_key(apr_pool_t *p, const char *path, int private,
                ? tjwt_key_parse_private(p, pem, len, "(standard input)", err)
                : tjwt_key_parse_public(p, pem, len, "(standard input)", err);
 }
+
+int tjwt_tool_check_keyfiles(const tjwt_tool_args *os, const tjwt_tool_cmd *cmd)
+{
+    int i, stdin_used = 0;
+
+    if (os->ind >= os->argc)
+        return tjwt_tool_usage_error(cmd->name, "expected KEYFILE...");
+    for (i = os->ind; i < os->argc; i++)
+        stdin_used += strcmp(os->argv[i], "-") == 0;
+    if (stdin_used > 1)
+        return tjwt_tool_usage_error(cmd->name,
+                                     "standard input can be read once");
+    return 0;
+}

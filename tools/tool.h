@@ -79,6 +79,12 @@ const char *tjwt_tool_read_token(apr_pool_t *p, const char *token_opt,
 /* A key from a file or standard input ("-"): for signing (private) or
  * for publishing (public, or the public half of a private key). Returns
  * NULL with *err naming the file and what is accepted. */
+/* Checks the KEYFILE... operands left after the options: at least one,
+ * and "-" (standard input) at most once. Returns 0, or the usage error's
+ * exit status after printing it. */
+int tjwt_tool_check_keyfiles(const tjwt_tool_args *os,
+                             const tjwt_tool_cmd *cmd);
+
 tjwt_key *tjwt_tool_load_key(apr_pool_t *p, const char *path, int private,
                              const char **err);
 
