@@ -4,10 +4,9 @@
 static const char tjwt_b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-char *tjwt_b64url_encode(apr_pool_t *p, const unsigned char *data,
-                         apr_size_t len)
+apr_size_t tjwt_b64url_encode_to(char *out, const unsigned char *data,
+                                 apr_size_t len)
 {
-    char *out = apr_palloc(p, (len + 2) / 3 * 4 + 1);
     char *o = out;
     apr_size_t i = 0;
 
@@ -31,7 +30,15 @@ char *tjwt_b64url_encode(apr_pool_t *p, const unsigned char *data,
         *o++ = tjwt_b64_alphabet[(v >> 12) & 63];
         *o++ = tjwt_b64_alphabet[(v >> 6) & 63];
     }
-    *o = '\0';
+    return (apr_size_t)(o - out);
+}
+
+char *tjwt_b64url_encode(apr_pool_t *p, const unsigned char *data,
+                         apr_size_t len)
+{
+    char *out = apr_palloc(p, TJWT_B64URL_LEN(len) + 1);
+
+    out[tjwt_b64url_encode_to(out, data, len)] = '\0';
     return out;
 }
 

@@ -1,17 +1,12 @@
 /* Cache semantics and the in-process cache. The rules live here, apart
  * from any backend, so that the unit tests check the very code that
  * decides whether a token is reused. */
-/* SHA-256 through the low-level functions, which OpenSSL 3 marks
- * deprecated: the key is hashed on every request, and EVP_Digest adds two
- * mallocs, two frees and a provider dispatch to each hash. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "cache.h"
 #include "b64url.h"
+#include "sha256.h"
 
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,13 +121,11 @@ int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
                         tjwt_cache_key *key, const char **err)
 {
     tjwt_keybuf b = {NULL, 0};
-    SHA256_CTX sha;
 
     tjwt_put_identity(&b, id);
     b.buf = apr_palloc(p, b.len);
     tjwt_put_identity(&b, id);
-    if (!SHA256_Init(&sha) || !SHA256_Update(&sha, b.buf, b.len) ||
-        !SHA256_Final(key->b, &sha)) {
+    if (tjwt_sha256(b.buf, b.len, key->b) != 0) {
         *err = "cannot compute SHA-256";
         return -1;
     }

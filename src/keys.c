@@ -10,6 +10,7 @@
 #include <openssl/decoder.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,22 +32,47 @@ static apr_status_t tjwt_md_ctx_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-/* Registered after the key's own cleanup, so that it runs first. */
-static EVP_MD_CTX *tjwt_make_sign_ctx(apr_pool_t *p, const tjwt_key *k)
+static apr_status_t tjwt_pkey_ctx_cleanup(void *data)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX_free(data);
+    return APR_SUCCESS;
+}
 
-    if (!ctx)
-        return NULL;
-    if (EVP_DigestSignInit_ex(ctx, NULL,
-                              k->alg == TJWT_ALG_EDDSA ? NULL : "SHA256", NULL,
-                              NULL, k->pkey, NULL) <= 0) {
-        EVP_MD_CTX_free(ctx);
+EVP_PKEY_CTX *tjwt_key_new_sign_pctx(const tjwt_key *k)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+
+    /* With the digest named, RSA wraps it in PKCS#1 v1.5's DigestInfo and
+     * both check that what they sign is a SHA-256 value. */
+    if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
+        (k->alg == TJWT_ALG_RS256 &&
+         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) ||
+        EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0) {
+        EVP_PKEY_CTX_free(ctx);
         return NULL;
     }
-    apr_pool_cleanup_register(p, ctx, tjwt_md_ctx_cleanup,
-                              apr_pool_cleanup_null);
     return ctx;
+}
+
+/* Registered after the key's own cleanup, so that they run first. */
+static void tjwt_prepare_signing(apr_pool_t *p, tjwt_key *k)
+{
+    if (k->alg != TJWT_ALG_EDDSA) {
+        k->sign_pctx = tjwt_key_new_sign_pctx(k);
+        if (k->sign_pctx)
+            apr_pool_cleanup_register(p, k->sign_pctx, tjwt_pkey_ctx_cleanup,
+                                      apr_pool_cleanup_null);
+        return;
+    }
+    k->sign_ctx = EVP_MD_CTX_new();
+    if (k->sign_ctx && EVP_DigestSignInit_ex(k->sign_ctx, NULL, NULL, NULL,
+                                             NULL, k->pkey, NULL) <= 0) {
+        EVP_MD_CTX_free(k->sign_ctx);
+        k->sign_ctx = NULL;
+    }
+    if (k->sign_ctx)
+        apr_pool_cleanup_register(p, k->sign_ctx, tjwt_md_ctx_cleanup,
+                                  apr_pool_cleanup_null);
 }
 
 /* Refuses every passphrase prompt: an encrypted key cannot be used by a
@@ -212,8 +238,10 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
         return NULL;
     }
     k->jws_header = tjwt_make_header(p, k);
+    k->jws_header_len = strlen(k->jws_header);
+    k->sig_max = (apr_size_t)EVP_PKEY_get_size(pkey);
     if (is_private)
-        k->sign_ctx = tjwt_make_sign_ctx(p, k);
+        tjwt_prepare_signing(p, k);
     return k;
 }
 

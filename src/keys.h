@@ -17,10 +17,15 @@ typedef struct tjwt_key {
     const char *path;     /* where it came from, for messages */
     int is_private;
     const char *jws_header; /* base64url of the protected header, made once */
-    /* A private key's signing context, initialised once and copied for
-     * each signature: initialising one costs a provider lookup under a
-     * lock, a sizeable share of an ES256 or EdDSA signature. NULL when it
-     * could not be made (each signature then initialises its own). */
+    apr_size_t jws_header_len;
+    apr_size_t sig_max; /* the largest signature, as OpenSSL returns it */
+    /* What each signature starts from, prepared when the key is loaded:
+     * preparing costs a provider lookup under a lock, a sizeable share of
+     * an ES256 or EdDSA signature. For RS256 and ES256 a signing context
+     * for a SHA-256 digest (duplicated for each signature), for EdDSA a
+     * one-shot message signing context (copied). NULL when it could not
+     * be made: each signature then prepares its own. */
+    EVP_PKEY_CTX *sign_pctx;
     EVP_MD_CTX *sign_ctx;
 } tjwt_key;
 
@@ -28,6 +33,10 @@ typedef struct tjwt_key {
 #define TJWT_KEYS_ACCEPTED                                                     \
     "an unencrypted PEM key (PKCS#1, PKCS#8 or SEC1): RSA of at least 2048 "   \
     "bits, EC P-256 or Ed25519"
+
+/* A fresh signing context for an RS256 or ES256 key, ready for
+ * EVP_PKEY_sign of a SHA-256 digest; the caller frees it. */
+EVP_PKEY_CTX *tjwt_key_new_sign_pctx(const tjwt_key *k);
 
 /* Loads a private key for signing. On failure returns NULL and sets *err
  * to a message naming the file and what is accepted. */
