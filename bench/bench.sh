@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench: what the module costs a proxy, measured with wrk against a
-# private httpd on loopback, all rows in one run (docs/performance.md).
+# make bench: what the module costs a proxy, measured with wrk against
+# private httpds on loopback, all rows in one run (docs/performance.md).
 #
 #   plain-basic   mod_proxy with Basic auth, module not configured
 #   plain-header  mod_proxy with no auth, module not configured
@@ -11,14 +11,20 @@
 #                 comes from a header so that no password hash is in the
 #                 way; its baseline is plain-header.
 #
-# for RS256, ES256 and EdDSA keys. The front httpd's CPU time (parent and
-# children, from /proc) is divided by the requests wrk counted; the
-# upstream is a separate httpd whose CPU is not counted. The raw signature
-# cost comes from `openssl speed` in the same run.
+# for RS256, ES256 and EdDSA keys. A virtual machine's speed changes from
+# one second to the next (other machines on the host), by more than the
+# module costs a cached request; so each module row runs side by side
+# with its baseline, at the same time and on the same CPU: two identical
+# front httpds (A and B) share CPU 0, one wrk loads one of them with the
+# module row and another wrk the other with its baseline; during the miss
+# pair `openssl speed` signs on CPU 0 too, so that the raw signature is
+# timed under the same conditions. A and B swap roles every round. Each
+# front's CPU time (from /proc) is divided by the requests its wrk
+# counted; the upstream is a separate httpd whose CPU is not counted.
 #
-# Each row runs BENCH_ROUNDS times (default 4) for BENCH_SECONDS (default
-# 3) after a one-second warm-up that is not measured; the table gives the
-# best round of each row (see the note it prints). About four minutes.
+# BENCH_ROUNDS rounds (default 8) of BENCH_SECONDS (default 3) per pair,
+# each after a one-second warm-up; the table gives medians over the rounds
+# and their range. About four minutes.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,8 +34,8 @@ HTTPD=${HTTPD:-/usr/sbin/apache2}
 APXS=${APXS:-$(sed -n 's/^APXS = //p' "$builddir/Makefile" 2>/dev/null || true)}
 MODS=$("${APXS:-apxs}" -q LIBEXECDIR)
 MODULE="$builddir/.libs/mod_teleport_jwt.so"
-SECONDS_PER_ROW=${BENCH_SECONDS:-3}
-ROUNDS=${BENCH_ROUNDS:-4}
+SECONDS_PER_ROW=${BENCH_SECONDS:-2}
+ROUNDS=${BENCH_ROUNDS:-6}
 CONNS=8
 TICK=$(getconf CLK_TCK)
 
@@ -42,16 +48,14 @@ done
 # Under /tmp and world-readable: as root, httpd's children run as nobody.
 work=$(mktemp -d /tmp/tjwt-bench.XXXXXX)
 chmod 755 "$work"
-front_pid=""
-back_pid=""
 cleanup() {
-    for conf in front back; do
+    for conf in front-a front-b back; do
         [ -f "$work/$conf.pid" ] &&
             "$HTTPD" -d "$work" -f "$work/$conf.conf" -k stop >/dev/null 2>&1
     done
-    # Bounded wait for both parents to go before the directory does.
+    # Bounded wait for the parents to go before the directory does.
     i=0
-    while [ $i -lt 100 ] && { [ -f "$work/front.pid" ] || [ -f "$work/back.pid" ]; }; do
+    while [ $i -lt 100 ] && ls "$work"/*.pid >/dev/null 2>&1; do
         sleep 0.1
         i=$((i + 1))
     done
@@ -63,9 +67,11 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 PB=$(free_port)
-PRS=$(free_port)
-PES=$(free_port)
-PED=$(free_port)
+for inst in A B; do
+    for alg in RS256 ES256 EdDSA; do
+        eval "PORT_${inst}_$alg=$(free_port)"
+    done
+done
 
 # --- keys, users, scripts --------------------------------------------------
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rs256.pem" 2>/dev/null
@@ -128,8 +134,9 @@ DocumentRoot $work/htdocs
 </Directory>
 EOF
 
-# --- the front end ----------------------------------------------------------
-# Two processes, fixed, so that none is started or reaped during a row.
+# --- the front ends ---------------------------------------------------------
+# A and B: one configuration on other ports. Two processes each, fixed, so
+# that none is started or reaped during a row.
 vhost() { # port key
     cat <<EOF
 Listen 127.0.0.1:$1
@@ -139,11 +146,12 @@ Listen 127.0.0.1:$1
 </VirtualHost>
 EOF
 }
-cat >"$work/front.conf" <<EOF
+front_conf() { # name port-rs256 port-es256 port-eddsa
+    cat <<EOF
 ServerRoot $work
 ServerName bench.test
-PidFile $work/front.pid
-ErrorLog $work/front-error.log
+PidFile $work/$1.pid
+ErrorLog $work/$1-error.log
 LogLevel warn
 LoadModule mpm_event_module $MODS/mod_mpm_event.so
 LoadModule authn_core_module $MODS/mod_authn_core.so
@@ -163,9 +171,9 @@ MaxSpareThreads 64
 MaxRequestWorkers 32
 KeepAlive On
 MaxKeepAliveRequests 0
-$(vhost "$PRS" rs256)
-$(vhost "$PES" es256)
-$(vhost "$PED" eddsa)
+$(vhost "$2" rs256)
+$(vhost "$3" es256)
+$(vhost "$4" eddsa)
 <Location /plain-basic>
     AuthType Basic
     AuthName bench
@@ -192,106 +200,159 @@ $(vhost "$PED" eddsa)
     ProxyPass http://127.0.0.1:$PB/index.html
 </Location>
 EOF
+}
+front_conf front-a "$PORT_A_RS256" "$PORT_A_ES256" "$PORT_A_EdDSA" >"$work/front-a.conf"
+front_conf front-b "$PORT_B_RS256" "$PORT_B_ES256" "$PORT_B_EdDSA" >"$work/front-b.conf"
 
-# With two CPUs or more the front httpd gets CPU 0 and the load generator
-# and the upstream share CPU 1: the front's time per request is then not
-# disturbed by wrk and the upstream competing for its core.
+# With two CPUs or more both fronts and openssl speed get CPU 0, and the
+# load generators and the upstream share CPU 1, so that the fronts' time
+# per request is not disturbed by them.
 FRONT_CPU="" REST_CPU=""
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
     FRONT_CPU="taskset -c 0"
     REST_CPU="taskset -c 1"
 fi
 $REST_CPU "$HTTPD" -d "$work" -f "$work/back.conf" -k start
-$FRONT_CPU "$HTTPD" -d "$work" -f "$work/front.conf" -k start
+for f in front-a front-b; do
+    $FRONT_CPU "$HTTPD" -d "$work" -f "$work/$f.conf" -k start
+done
 i=0
-until curl -sf -o /dev/null -u user1:secret1 "http://127.0.0.1:$PRS/hit" &&
-      curl -sf -o /dev/null -H 'X-Bench-User: probe' "http://127.0.0.1:$PED/miss"; do
+until curl -sf -o /dev/null -u user1:secret1 "http://127.0.0.1:$PORT_A_RS256/hit" &&
+      curl -sf -o /dev/null -H 'X-Bench-User: probe' "http://127.0.0.1:$PORT_A_EdDSA/miss" &&
+      curl -sf -o /dev/null -u user1:secret1 "http://127.0.0.1:$PORT_B_RS256/hit" &&
+      curl -sf -o /dev/null -H 'X-Bench-User: probe' "http://127.0.0.1:$PORT_B_EdDSA/miss"; do
     i=$((i + 1))
     [ $i -lt 100 ] || { echo "bench: httpd did not come up" >&2; cat "$work"/*error.log >&2; exit 1; }
     sleep 0.1
 done
-front_pid=$(cat "$work/front.pid")
+pid_A=$(cat "$work/front-a.pid")
+pid_B=$(cat "$work/front-b.pid")
 
-# Clock ticks used by the front httpd so far: its processes' own time,
-# plus what reaped children left in the parent's cutime/cstime.
-front_ticks() {
+# Clock ticks used by a front httpd so far: its processes' own time, plus
+# what reaped children left in the parent's cutime/cstime.
+front_ticks() { # parent-pid
     {
-        awk '{print $14 + $15 + $16 + $17}' "/proc/$front_pid/stat"
-        for c in $(pgrep -P "$front_pid"); do
+        awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"
+        for c in $(pgrep -P "$1"); do
             awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true
         done
     } | awk '{s += $1} END {print s}'
 }
 
-# Busy clock ticks of CPU 0 (user, nice, system, irq, softirq, steal): with
-# the front httpd alone on it, the rest is other load that disturbs it.
+# Busy clock ticks of CPU 0 (user, nice, system, irq, softirq, steal).
 cpu0_ticks() {
     awk '/^cpu0 / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
 }
 
-# row NAME PORT PATH SCRIPT ALG: one measurement, appended to $results.
 results="$work/results"
 : >"$results"
-row() {
-    url="http://127.0.0.1:$2$3"
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$4" "$url" -- "$1-warm-$round" >/dev/null
-    before=$(front_ticks)
-    before0=$(cpu0_ticks)
-    out=$($REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$4" "$url" -- "$1-$round")
-    after=$(front_ticks)
-    after0=$(cpu0_ticks)
-    other=0
-    [ -n "$FRONT_CPU" ] && other=$(awk -v b=$((after0 - before0 - (after - before))) \
-        -v t=$((SECONDS_PER_ROW * TICK)) 'BEGIN {o = 100 * b / t; printf "%.0f", o < 0 ? 0 : o}')
+
+# measure WRK-OUTPUT ROW ALG TICKS OTHER: appends "row alg req/s cpu-us
+# p50 p99 failed other round" to $results.
+measure() {
+    out=$(cat "$1")
     reqs=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
     rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
     p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')
     p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
     bad=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
     errs=$(printf '%s\n' "$out" | awk '/Socket errors/ {n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i; print n}')
-    cpu=$(awk -v t=$((after - before)) -v r="$reqs" -v hz="$TICK" \
-        'BEGIN {printf "%.1f", t * 1e6 / hz / r}')
-    echo "$1 $5 $rps $cpu $p50 $p99 $((${bad:-0} + ${errs:-0})) $other" >>"$results"
+    [ -n "$reqs" ] && [ "$reqs" -gt 0 ] ||
+        { echo "bench: wrk completed no request for $2 $3" >&2; cat "$1" >&2; exit 1; }
+    cpu=$(awk -v t="$4" -v r="$reqs" -v hz="$TICK" 'BEGIN {printf "%.1f", t * 1e6 / hz / r}')
+    echo "$2 $3 $rps $cpu $p50 $p99 $((${bad:-0} + ${errs:-0})) $5 $round" >>"$results"
     printf '  round %d  %-12s %-6s %9s req/s %7s us CPU/req  p50 %-8s p99 %-8s other load %s%%\n' \
-        "$round" "$1" "$5" "$rps" "$cpu" "$p50" "$p99" "$other"
+        "$round" "$2" "$3" "$rps" "$cpu" "$p50" "$p99" "$5"
+}
+
+# pair ALG BASE-ROW BASE-PATH MOD-ROW MOD-PATH SCRIPT: the module row on
+# one front and its baseline on the other, at the same time (A has the
+# module row in odd rounds, B in even ones).
+pair() {
+    if [ $((round % 2)) = 1 ]; then mod=A base=B; else mod=B base=A; fi
+    eval "port_mod=\$PORT_${mod}_$1 port_base=\$PORT_${base}_$1"
+    eval "pid_mod=\$pid_$mod pid_base=\$pid_$base"
+    url_base="http://127.0.0.1:$port_base$3"
+    url_mod="http://127.0.0.1:$port_mod$5"
+    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$6" "$url_base" -- "$2-warm-$round" >/dev/null &
+    w1=$!
+    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$6" "$url_mod" -- "$4-warm-$round" >/dev/null &
+    w2=$!
+    wait "$w1" "$w2" || true
+    base_before=$(front_ticks "$pid_base")
+    mod_before=$(front_ticks "$pid_mod")
+    cpu0_before=$(cpu0_ticks)
+    $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$6" "$url_base" -- "$2-$round" >"$work/base.out" &
+    w1=$!
+    $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$6" "$url_mod" -- "$4-$round" >"$work/mod.out" &
+    w2=$!
+    wait "$w1" "$w2" || true
+    base_t=$(($(front_ticks "$pid_base") - base_before))
+    mod_t=$(($(front_ticks "$pid_mod") - mod_before))
+    other=$(other_load $(($(cpu0_ticks) - cpu0_before)) $((base_t + mod_t)))
+    measure "$work/base.out" "$2" "$1" "$base_t" "$other"
+    measure "$work/mod.out" "$4" "$1" "$mod_t" "$other"
+}
+
+# solo ALG ROW PATH SCRIPT: one row on one front (A in odd rounds, B in
+# even ones), alone on its CPU.
+solo() {
+    if [ $((round % 2)) = 1 ]; then inst=A; else inst=B; fi
+    eval "port=\$PORT_${inst}_$1 pid=\$pid_$inst"
+    url="http://127.0.0.1:$port$3"
+    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$4" "$url" -- "$2-warm-$round" >/dev/null
+    before=$(front_ticks "$pid")
+    cpu0_before=$(cpu0_ticks)
+    $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$4" "$url" -- "$2-$round" >"$work/solo.out" || true
+    t=$(($(front_ticks "$pid") - before))
+    measure "$work/solo.out" "$2" "$1" "$t" "$(other_load $(($(cpu0_ticks) - cpu0_before)) "$t")"
+}
+
+# speed ALG: the raw signature, `openssl speed` on the fronts' CPU;
+# appends "speed alg us-per-signature round" to $results.
+speed() {
+    case $1 in RS256) what=rsa2048 ;; ES256) what=ecdsap256 ;; EdDSA) what=ed25519 ;; esac
+    # "Doing 256 bits sign ecdsa's for 2s: 70563 256 bits ECDSA signs in
+    # 1.99s": the count, and the CPU time openssl took for it.
+    us=$($FRONT_CPU openssl speed -seconds "$SECONDS_PER_ROW" "$what" 2>&1 >/dev/null |
+        awk '/^Doing .*(sign|private)/ {
+                 n = $0; sub(/.*s: /, "", n); split(n, w, " ")
+                 t = $NF; sub(/s$/, "", t)
+                 if (w[1] > 0) printf "%.2f", t * 1e6 / w[1]
+                 exit }')
+    [ -n "$us" ] || { echo "bench: no signing result from openssl speed $what" >&2; exit 1; }
+    echo "speed $1 $us $round" >>"$results"
+    printf '  round %d  openssl speed %-6s %.1f us per signature\n' "$round" "$1" "$us"
+}
+
+# other_load CPU0-TICKS FRONT-TICKS: CPU 0's busy time that the measured
+# fronts did not take, as a share of what they took.
+other_load() {
+    if [ -z "$FRONT_CPU" ]; then echo 0; return; fi
+    awk -v b=$(($1 - $2)) -v t="$2" 'BEGIN {o = t > 0 ? 100 * b / t : 0; printf "%.0f", o < 0 ? 0 : o}'
 }
 
 echo "mod_teleport_jwt benchmark: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "wrk -t1 -c$CONNS on loopback, $ROUNDS rounds of ${SECONDS_PER_ROW}s per row (each after a 1 s warm-up);"
-echo "front httpd: event MPM, 2 processes${FRONT_CPU:+, on CPU 0 (wrk and the upstream on CPU 1)}"
+echo "two front httpds (event MPM, 2 processes each)${FRONT_CPU:+ on CPU 0 (wrk and the upstream on CPU 1)}:"
+echo "hit beside plain-basic at the same time; plain-header, miss and openssl speed one after another"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-# Each row is measured next to its own baseline (plain-basic then hit,
-# plain-header then miss), round after round, so that a burst of other
-# load on the machine hits one round of every row rather than all of one.
-# The plain rows are the same whatever the key; they are measured again
-# for each key, which also shows how much the machine drifts.
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
     for alg in RS256 ES256 EdDSA; do
-        case $alg in RS256) port=$PRS ;; ES256) port=$PES ;; EdDSA) port=$PED ;; esac
-        row plain-basic "$port" /plain-basic users.lua "$alg"
-        row hit "$port" /hit users.lua "$alg"
-        row plain-header "$port" /plain-header unique.lua "$alg"
-        row miss "$port" /miss unique.lua "$alg"
+        pair "$alg" plain-basic /plain-basic hit /hit users.lua
+        solo "$alg" plain-header /plain-header unique.lua
+        solo "$alg" miss /miss unique.lua
+        speed "$alg"
     done
     round=$((round + 1))
 done
-
-echo "load average after the rows: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-echo "openssl speed -seconds 2 rsa2048 ecdsap256 ed25519, twice ..."
-# The better of two runs, like the rows: other load only ever slows it.
-best() { awk 'NR == 1 || $1 > m {m = $1} END {print m}'; }
-speed1=$(openssl speed -seconds 2 rsa2048 ecdsap256 ed25519 2>/dev/null)
-speed2=$(openssl speed -seconds 2 rsa2048 ecdsap256 ed25519 2>/dev/null)
-sign_rs=$(printf '%s\n%s\n' "$speed1" "$speed2" | awk '/^rsa 2048 bits/ {print $6}' | best)
-sign_es=$(printf '%s\n%s\n' "$speed1" "$speed2" | awk '/ecdsa \(nistp256\)/ {print $7}' | best)
-sign_ed=$(printf '%s\n%s\n' "$speed1" "$speed2" | awk '/EdDSA \(Ed25519\)/ {print $7}' | best)
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the table ---------------------------------------------------------------
 echo
-awk -v rs="$sign_rs" -v es="$sign_es" -v ed="$sign_ed" '
+awk '
 function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /s$/) return x * 1000; return x + 0 }
 function sorted(list, a,    n, i, j, t) {
     n = split(list, a, " ")
@@ -302,42 +363,43 @@ function median(list,    a, n) {
     n = sorted(list, a)
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-function least(list,    a) { sorted(list, a); return a[1] }
-function most(list,    a, n) { n = sorted(list, a); return a[n] }
-function spread(list,    a, n) {
+function range(list, fmt,    a, n) {
     n = sorted(list, a)
-    return sprintf("%.1f-%.1f", a[1], a[n])
+    return sprintf(fmt "-" fmt, a[1], a[n])
 }
+$1 == "speed" { S[$2, $4] = $3; sig[$2] = sig[$2] " " $3; next }
 {
     key = $1 SUBSEP $2
     if (!(key in seen)) { seen[key] = 1; order[++n] = key; label[key] = $1; algo[key] = $2 }
-    rps[key] = rps[key] " " $3; cpu[key] = cpu[key] " " $4
+    rps[key] = rps[key] " " $3; cpu[key] = cpu[key] " " $4; oth[key] = oth[key] " " $8
     p50[key] = p50[key] " " ms($5); p99[key] = p99[key] " " ms($6); bad[key] += $7
-    # The other load on the front CPU during the round with the least CPU.
-    if (!(key in best) || $4 + 0 < best[key]) { best[key] = $4 + 0; other[key] = $8 }
+    R[$1, $2, $9] = $3; C[$1, $2, $9] = $4
+    if ($9 > rounds) rounds = $9
 }
 END {
-    sig["RS256"] = 1e6 / rs; sig["ES256"] = 1e6 / es; sig["EdDSA"] = 1e6 / ed
-    printf "| row | key | req/s | CPU us/req | (all rounds) | other load | p50 ms | p99 ms | failed |\n"
+    printf "| row | key | req/s | CPU us/req | (rounds) | other load | p50 ms | p99 ms | failed |\n"
     printf "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
     for (i = 1; i <= n; i++) {
         k = order[i]
-        R[k] = most(rps[k]); C[k] = least(cpu[k])
-        printf "| %s | %s | %.0f | %.1f | %s | %s%% | %.2f | %.2f | %d |\n", label[k], algo[k], R[k], C[k], spread(cpu[k]), other[k], median(p50[k]), median(p99[k]), bad[k]
+        printf "| %s | %s | %.0f | %.1f | %s | %.0f%% | %.2f | %.2f | %d |\n", label[k], algo[k], median(rps[k]), median(cpu[k]), range(cpu[k], "%.1f"), median(oth[k]), median(p50[k]), median(p99[k]), bad[k]
     }
     printf "\n| key | hit req/s / plain | hit CPU/req / plain | raw signature (openssl speed) | miss CPU/req - plain | that / raw signature |\n"
     printf "|---|---:|---:|---:|---:|---:|\n"
     split("RS256 ES256 EdDSA", algs, " ")
     for (j = 1; j <= 3; j++) {
-        a = algs[j]
-        pb = "plain-basic" SUBSEP a; h = "hit" SUBSEP a
-        ph = "plain-header" SUBSEP a; m = "miss" SUBSEP a
-        extra = C[m] - C[ph]
-        printf "| %s | %.3f | %.3f | %.1f us | %.1f us | %.2f |\n", a, R[h] / R[pb], C[h] / C[pb], sig[a], extra, extra / sig[a]
+        a = algs[j]; hr = hc = ex = xr = ""
+        for (r = 1; r <= rounds; r++) {
+            hr = hr " " R["hit", a, r] / R["plain-basic", a, r]
+            hc = hc " " C["hit", a, r] / C["plain-basic", a, r]
+            e = C["miss", a, r] - C["plain-header", a, r]
+            ex = ex " " e; xr = xr " " e / S[a, r]
+        }
+        printf "| %s | %.3f (%s) | %.3f (%s) | %.1f us (%s) | %.1f us (%s) | %.2f (%s) |\n", a, median(hr), range(hr, "%.2f"), median(hc), range(hc, "%.2f"), median(sig[a]), range(sig[a], "%.1f"), median(ex), range(ex, "%.1f"), median(xr), range(xr, "%.2f")
     }
-    printf "\nreq/s is the best round and CPU us/req the least of the rounds (other load on the machine\n"
-    printf "only ever adds to them); other load: the share of the front httpd CPU that anything else\n"
-    printf "took during that round. Latencies are medians. Hit rows compare with plain-basic (both\n"
-    printf "with Basic auth), miss rows with plain-header (both with the user from a header).\n"
+    printf "\nMedians over %d rounds, the range of the rounds in brackets; each ratio is taken within\n", rounds
+    printf "a round. hit and plain-basic (both with Basic auth) ran at the same time on the same CPU,\n"
+    printf "each on its own front, so their req/s are with the CPU shared; plain-header, miss (both\n"
+    printf "with the user from a header) and openssl speed ran one after another, each alone on it.\n"
+    printf "Other load: CPU 0 time that the measured fronts did not take, as a share of theirs.\n"
     printf "Targets: hit req/s / plain >= 0.95; hit CPU/req / plain <= 1.05; miss extra / raw signature <= 1.15\n"
 }' "$results"
