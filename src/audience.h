@@ -10,6 +10,10 @@
  * NULL when url has no scheme or host. */
 const char *tjwt_url_origin(apr_pool_t *p, const char *url);
 
+/* The same through apr_uri_parse for every URL, without the fast path for
+ * the usual form; for the unit tests, which compare the two. */
+const char *tjwt_url_origin_full(apr_pool_t *p, const char *url);
+
 /* The origin of the request's proxy target (ProxyPass, RewriteRule [P],
  * SetHandler "proxy:..."), or of the request itself when it is not
  * proxied. */
