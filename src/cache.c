@@ -20,13 +20,14 @@
  * through jansson: this runs on every request, and building a JSON
  * document costs more than the rest of the cache hit together. */
 typedef struct {
-    char *buf; /* NULL while measuring */
+    char *buf;
+    apr_size_t cap; /* past it, only the length is counted */
     apr_size_t len;
 } tjwt_keybuf;
 
 static void tjwt_put(tjwt_keybuf *b, const char *s, apr_size_t n)
 {
-    if (b->buf)
+    if (b->len + n <= b->cap)
         memcpy(b->buf + b->len, s, n);
     b->len += n;
 }
@@ -120,11 +121,17 @@ static void tjwt_put_identity(tjwt_keybuf *b, const tjwt_cache_ident *id)
 int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
                         tjwt_cache_key *key, const char **err)
 {
-    tjwt_keybuf b = {NULL, 0};
+    /* An identity nearly always fits on the stack: one pass. A larger one
+     * is measured by that pass and encoded again into the pool. */
+    char stack[1024];
+    tjwt_keybuf b = {stack, sizeof(stack), 0};
 
     tjwt_put_identity(&b, id);
-    b.buf = apr_palloc(p, b.len);
-    tjwt_put_identity(&b, id);
+    if (b.len > b.cap) {
+        b.cap = b.len;
+        b.buf = apr_palloc(p, b.cap);
+        tjwt_put_identity(&b, id);
+    }
     if (tjwt_sha256(b.buf, b.len, key->b) != 0) {
         *err = "cannot compute SHA-256";
         return -1;

@@ -91,6 +91,30 @@ START_TEST(test_key_is_stable_and_timeless)
 }
 END_TEST
 
+/* An identity longer than the key's stack buffer (about 1 KB) is encoded
+ * in full: a change in its last byte, past that buffer, changes the key,
+ * and the same long identity gives the same key twice. */
+START_TEST(test_key_of_long_identity)
+{
+    tjwt_claims c = base_claims(tjwt_test_pool);
+    tjwt_cache_ident id = base_ident(&c);
+    tjwt_cache_key k1, k2, k3;
+    char *user = apr_palloc(tjwt_test_pool, 3001);
+
+    memset(user, 'u', 3000);
+    user[3000] = '\0';
+    c.user = user;
+    k1 = key_of(&id);
+    k2 = key_of(&id);
+    ck_assert(same_key(&k1, &k2));
+    user = apr_pstrdup(tjwt_test_pool, user);
+    user[2999] = 'v';
+    c.user = user;
+    k3 = key_of(&id);
+    ck_assert(!same_key(&k1, &k3));
+}
+END_TEST
+
 /* Each variant changes one thing that goes into the token. */
 enum {
     V_KID,
@@ -605,6 +629,7 @@ Suite *tjwt_suite_cache(void)
     tcase_add_checked_fixture(tc, tjwt_test_pool_setup,
                               tjwt_test_pool_teardown);
     tcase_add_test(tc, test_key_is_stable_and_timeless);
+    tcase_add_test(tc, test_key_of_long_identity);
     tcase_add_loop_test(tc, test_key_covers_every_field, 0, V_COUNT);
     tcase_add_test(tc, test_key_ignores_what_the_token_omits);
     tcase_add_test(tc, test_key_is_opaque);
