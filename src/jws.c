@@ -2,6 +2,7 @@
  * speaks the fixed-size R||S form (RFC 7518 §3.4). */
 #include "jws.h"
 #include "b64url.h"
+#include "ecdsa_raw.h"
 #include "sha256.h"
 
 #include <apr_strings.h>
@@ -104,6 +105,13 @@ static size_t tjwt_sign_into(const tjwt_key *key, const unsigned char *input,
     if (tjwt_sha256(input, len, digest) != 0) {
         *err = "cannot compute SHA-256";
         return 0;
+    }
+    if (key->sign_ec) {
+        if (!tjwt_ecdsa_raw_sign(key->sign_ec, digest, out)) {
+            *err = "signing failed";
+            return 0;
+        }
+        return TJWT_ES256_SIG_LEN;
     }
     pctx = key->sign_pctx ? EVP_PKEY_CTX_dup(key->sign_pctx)
                           : tjwt_key_new_sign_pctx(key);

@@ -1,6 +1,7 @@
 /* Key files: loading, validation, Teleport's kid, generation, JWK. */
 #include "keys.h"
 #include "b64url.h"
+#include "ecdsa_raw.h"
 
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -57,6 +58,8 @@ EVP_PKEY_CTX *tjwt_key_new_sign_pctx(const tjwt_key *k)
 /* Registered after the key's own cleanup, so that they run first. */
 static void tjwt_prepare_signing(apr_pool_t *p, tjwt_key *k)
 {
+    if (k->alg == TJWT_ALG_ES256)
+        k->sign_ec = tjwt_ecdsa_raw_key(k->pkey);
     if (k->alg != TJWT_ALG_EDDSA) {
         k->sign_pctx = tjwt_key_new_sign_pctx(k);
         if (k->sign_pctx)

@@ -27,6 +27,9 @@ typedef struct tjwt_key {
      * be made: each signature then prepares its own. */
     EVP_PKEY_CTX *sign_pctx;
     EVP_MD_CTX *sign_ctx;
+    /* ES256: the key as an EC_KEY, which signs straight into R||S
+     * (ecdsa_raw.c); NULL when the key offers none. Owned by pkey. */
+    EC_KEY *sign_ec;
 } tjwt_key;
 
 /* What a key file may hold; used in every key error message. */
