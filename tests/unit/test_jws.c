@@ -230,6 +230,52 @@ START_TEST(test_es256_fixed_size)
 }
 END_TEST
 
+/* Each way a key can sign gives a valid signature: the contexts prepared
+ * at load time (for ES256 the EC_KEY path to R||S, 2000 signatures for
+ * the short R or S that needs padding), and the EVP paths used when
+ * those could not be prepared. For the deterministic keys, the RFC's
+ * exact bytes every time. */
+START_TEST(test_every_signing_path)
+{
+    tjwt_key *ec = generated_ec_key();
+    tjwt_key *rs = load_vector("rfc7515-a2-rsa-private.pem");
+    tjwt_key *ed = load_vector("rfc8037-a-ed25519-private.pem");
+    tjwt_key plain;
+    int path, i;
+
+    ck_assert_ptr_nonnull(ec->sign_ec);
+    ck_assert_ptr_nonnull(ec->sign_pctx);
+    ck_assert_ptr_nonnull(rs->sign_pctx);
+    ck_assert_ptr_nonnull(ed->sign_ctx);
+    for (path = 0; path < 3; path++) {
+        /* 0: as loaded; 1: without the EC_KEY (EVP from the prepared
+         * context); 2: nothing prepared (EVP initialised per signature). */
+        plain = *ec;
+        if (path >= 1)
+            plain.sign_ec = NULL;
+        if (path == 2)
+            plain.sign_pctx = NULL;
+        for (i = 0; i < (path == 0 ? 2000 : 50); i++) {
+            const char *input = apr_psprintf(tjwt_test_pool, "e30.%d", i);
+            apr_size_t len;
+            unsigned char *raw = b64(sign(&plain, input), &len);
+            ck_assert_msg(len == 64, "path %d, signature %d: %lu bytes", path,
+                          i, (unsigned long)len);
+            ck_assert_msg(verify(ec->pkey, "ES256", input, raw, len),
+                          "path %d, signature %d does not verify", path, i);
+        }
+        plain = *rs;
+        if (path == 2)
+            plain.sign_pctx = NULL;
+        ck_assert_str_eq(sign(&plain, RS256_INPUT), RS256_SIG);
+        plain = *ed;
+        if (path == 2)
+            plain.sign_ctx = NULL;
+        ck_assert_str_eq(sign(&plain, EDDSA_INPUT), EDDSA_SIG);
+    }
+}
+END_TEST
+
 /* Every key, with a signature that is valid for it, checked under every
  * alg name but its own: the key decides, never the token's header. */
 START_TEST(test_alg_confusion)
@@ -370,6 +416,7 @@ Suite *tjwt_suite_jws(void)
     /* 2000 ECDSA signatures exceed libcheck's default on a slow host. */
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_es256);
+    tcase_add_test(tc, test_every_signing_path);
     tcase_add_test(tc, test_es256_randomised);
     tcase_add_test(tc, test_es256_fixed_size);
     tcase_add_test(tc, test_alg_confusion);
