@@ -103,6 +103,42 @@ static void tjwt_out_str(tjwt_out *o, const char *s)
     o->len += n;
 }
 
+/* The issuer and the audience are nearly always the same from one token
+ * to the next (one per location), so each thread keeps jansson's text for
+ * the last of each and writes it again for the same input: the bytes are
+ * still jansson's, without a json_t made and dumped each time (a fifth of
+ * the claims' cost). Fixed-size and per thread: no lock, nothing to free;
+ * longer values are encoded each time. */
+#define TJWT_MEMO_IN  256
+#define TJWT_MEMO_OUT 1024
+typedef struct {
+    apr_size_t inlen, outlen;
+    char in[TJWT_MEMO_IN];
+    char out[TJWT_MEMO_OUT];
+} tjwt_memo;
+
+enum { TJWT_MEMO_ISSUER, TJWT_MEMO_AUDIENCE, TJWT_MEMO_COUNT };
+static __thread tjwt_memo tjwt_memos[TJWT_MEMO_COUNT];
+
+static void tjwt_out_str_memo(tjwt_out *o, const char *s, int which)
+{
+    tjwt_memo *m = &tjwt_memos[which];
+    apr_size_t n = s ? strlen(s) : 0, start = o->len;
+
+    if (n > 0 && m->inlen == n && memcmp(m->in, s, n) == 0) {
+        tjwt_out_lit(o, m->out, m->outlen);
+        return;
+    }
+    tjwt_out_str(o, s);
+    if (!o->bad && n > 0 && n <= TJWT_MEMO_IN &&
+        o->len - start <= TJWT_MEMO_OUT) {
+        memcpy(m->in, s, n);
+        m->inlen = n;
+        memcpy(m->out, o->buf + start, o->len - start);
+        m->outlen = o->len - start;
+    }
+}
+
 /* A JSON integer, as jansson's "%lld" would print it. */
 static void tjwt_out_int(tjwt_out *o, apr_int64_t v)
 {
@@ -208,13 +244,13 @@ char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
     o.bad = 0;
     /* The claims in the order of their names. */
     TJWT_LIT(&o, "{\"aud\":[");
-    tjwt_out_str(&o, c->audience);
+    tjwt_out_str_memo(&o, c->audience, TJWT_MEMO_AUDIENCE);
     TJWT_LIT(&o, "],\"exp\":");
     tjwt_out_int(&o, c->exp);
     TJWT_LIT(&o, ",\"iat\":");
     tjwt_out_int(&o, c->iat);
     TJWT_LIT(&o, ",\"iss\":");
-    tjwt_out_str(&o, c->issuer);
+    tjwt_out_str_memo(&o, c->issuer, TJWT_MEMO_ISSUER);
     TJWT_LIT(&o, ",\"nbf\":");
     tjwt_out_int(&o, c->iat - TJWT_NBF_SKEW);
     if (with_roles) {
