@@ -63,8 +63,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# A free loopback port, never one given out before in this run (the
+# system may hand the same port to two binds in a row). Called in command
+# substitutions, so the ports given are kept in a file.
+: >"$work/ports"
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    while :; do
+        p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        grep -qx "$p" "$work/ports" || break
+    done
+    echo "$p" >>"$work/ports"
+    echo "$p"
 }
 PB=$(free_port)
 for inst in A B; do

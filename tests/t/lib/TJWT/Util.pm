@@ -145,12 +145,21 @@ sub file_kid {
     return $kid;
 }
 
+# A port nothing listens on now. The system may hand the same ephemeral
+# port to two binds in a row once the first socket is closed, so a port
+# is never given out twice in one test (two Listen lines on one port stop
+# httpd).
+my %given_ports;
+
 sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1) or die $!;
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                      Listen => 1, ReuseAddr => 1) or die $!;
+        my $port = $s->sockport;
+        close $s;
+        return $port unless $given_ports{$port}++;
+    }
+    die "no free port found\n";
 }
 
 1;
