@@ -15,7 +15,8 @@ static apr_array_header_t *traits(void)
         {"env", "staging", "prod", "dev"},
         {"empty", NULL, NULL, NULL},
     };
-    apr_array_header_t *t = apr_array_make(tjwt_test_pool, 4, sizeof(tjwt_trait));
+    apr_array_header_t *t =
+        apr_array_make(tjwt_test_pool, 4, sizeof(tjwt_trait));
     size_t i;
     int j;
 
@@ -122,8 +123,8 @@ START_TEST(test_no_token_no_header)
 {
     tjwt_template *t = NULL;
 
-    ck_assert_ptr_null(
-        tjwt_template_parse(tjwt_test_pool, "A", "Bearer {{internal.jwt}}", &t));
+    ck_assert_ptr_null(tjwt_template_parse(tjwt_test_pool, "A",
+                                           "Bearer {{internal.jwt}}", &t));
     ck_assert_int_eq(tjwt_template_eval(tjwt_test_pool, t, NULL, NULL)->nelts,
                      0);
 }
