@@ -5,7 +5,9 @@
 #include "b64url.h"
 #include "sha256.h"
 
+#include <apr_general.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <apr_thread_mutex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,11 +120,12 @@ static void tjwt_put_identity(tjwt_keybuf *b, const tjwt_cache_ident *id)
     tjwt_put_int(b, id->identity_expiry);
 }
 
-int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
-                        tjwt_cache_key *key, const char **err)
+void tjwt_cache_key_make_local(apr_pool_t *p, const tjwt_cache_ident *id,
+                               tjwt_cache_key *key)
 {
-    /* An identity nearly always fits on the stack: one pass. A larger one
-     * is measured by that pass and encoded again into the pool. */
+    /* An identity nearly always fits on the stack: one pass, then one
+     * copy into the pool. A larger one is measured by that pass and
+     * encoded again straight into the pool. */
     char stack[1024];
     tjwt_keybuf b = {stack, sizeof(stack), 0};
 
@@ -131,12 +134,32 @@ int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
         b.cap = b.len;
         b.buf = apr_palloc(p, b.cap);
         tjwt_put_identity(&b, id);
+        key->ident = b.buf;
     }
-    if (tjwt_sha256(b.buf, b.len, key->b) != 0) {
+    else {
+        key->ident = apr_pmemdup(p, b.buf, b.len);
+    }
+    key->ident_len = b.len;
+    key->has_digest = 0;
+}
+
+int tjwt_cache_key_digest(tjwt_cache_key *key, const char **err)
+{
+    if (key->has_digest)
+        return 0;
+    if (tjwt_sha256(key->ident, key->ident_len, key->b) != 0) {
         *err = "cannot compute SHA-256";
         return -1;
     }
+    key->has_digest = 1;
     return 0;
+}
+
+int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
+                        tjwt_cache_key *key, const char **err)
+{
+    tjwt_cache_key_make_local(p, id, key);
+    return tjwt_cache_key_digest(key, err);
 }
 
 int tjwt_cache_usable(apr_int64_t iat, apr_int64_t exp, apr_int64_t now)
@@ -245,7 +268,9 @@ int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
  * ever grow. */
 
 typedef struct {
-    tjwt_cache_key key;
+    apr_uint64_t hash; /* of ident, with the cache's seed */
+    char *ident;       /* the key's encoding, in the token's allocation */
+    apr_size_t id_len;
     char *token; /* malloc'd, NUL-terminated */
     apr_size_t len;
     apr_int64_t iat;
@@ -267,23 +292,37 @@ struct tjwt_mem_cache {
     int lru_head, lru_tail;
     int count;
     apr_size_t bytes, max_bytes;
+    apr_uint64_t seed; /* random: no one can aim names at one bucket */
 };
 
-static apr_uint32_t tjwt_bucket(const tjwt_mem_cache *mc,
-                                const tjwt_cache_key *key)
+/* A fast seeded hash of the key's encoding, eight bytes at a step: only
+ * to pick a bucket, as keys are compared whole. */
+static apr_uint64_t tjwt_hash(const tjwt_mem_cache *mc, const char *d,
+                              apr_size_t n)
 {
-    /* The key is a SHA-256 value: any four of its bytes are uniform. */
-    apr_uint32_t h;
+    const apr_uint64_t m = APR_UINT64_C(0x9E3779B97F4A7C15);
+    apr_uint64_t h = mc->seed ^ (n * m), w;
 
-    memcpy(&h, key->b, sizeof(h));
-    return h & mc->bucket_mask;
+    for (; n >= 8; d += 8, n -= 8) {
+        memcpy(&w, d, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, d, n);
+    h = (h ^ w) * m;
+    h ^= h >> 32;
+    return h;
 }
 
-static int tjwt_find(const tjwt_mem_cache *mc, const tjwt_cache_key *key)
+static int tjwt_find(const tjwt_mem_cache *mc, const tjwt_cache_key *key,
+                     apr_uint64_t h)
 {
-    int i = mc->buckets[tjwt_bucket(mc, key)];
+    int i = mc->buckets[h & mc->bucket_mask];
 
-    while (i >= 0 && memcmp(mc->slots[i].key.b, key->b, TJWT_CACHE_KEY_LEN))
+    while (i >= 0 &&
+           (mc->slots[i].hash != h || mc->slots[i].id_len != key->ident_len ||
+            memcmp(mc->slots[i].ident, key->ident, key->ident_len) != 0))
         i = mc->slots[i].hnext;
     return i;
 }
@@ -318,7 +357,7 @@ static void tjwt_lru_push(tjwt_mem_cache *mc, int i)
 static void tjwt_evict(tjwt_mem_cache *mc, int i)
 {
     tjwt_mem_slot *s = &mc->slots[i];
-    int *link = &mc->buckets[tjwt_bucket(mc, &s->key)];
+    int *link = &mc->buckets[s->hash & mc->bucket_mask];
 
     while (*link != i)
         link = &mc->slots[*link].hnext;
@@ -326,7 +365,8 @@ static void tjwt_evict(tjwt_mem_cache *mc, int i)
     tjwt_lru_unlink(mc, i);
     free(s->token);
     s->token = NULL;
-    mc->bytes -= s->len;
+    s->ident = NULL;
+    mc->bytes -= s->len + s->id_len;
     mc->count--;
     s->hnext = mc->free_head;
     mc->free_head = i;
@@ -365,6 +405,9 @@ apr_status_t tjwt_mem_cache_create(apr_pool_t *p, int entries,
     for (i = 0; i < entries; i++)
         mc->slots[i].hnext = i + 1 < entries ? i + 1 : -1;
     mc->free_head = 0;
+    if (apr_generate_random_bytes((unsigned char *)&mc->seed,
+                                  sizeof(mc->seed)) != APR_SUCCESS)
+        mc->seed = (apr_uint64_t)apr_time_now();
 #if APR_HAS_THREADS
     {
         apr_status_t rv =
@@ -393,8 +436,10 @@ int tjwt_mem_cache_get(tjwt_mem_cache *mc, const tjwt_cache_key *key,
     tjwt_mem_slot *s;
     int i, hit = 0;
 
+    apr_uint64_t h = tjwt_hash(mc, key->ident, key->ident_len);
+
     TJWT_LOCK(mc);
-    i = tjwt_find(mc, key);
+    i = tjwt_find(mc, key, h);
     if (i >= 0) {
         s = &mc->slots[i];
         if (tjwt_cache_usable(s->iat, s->exp, now)) {
@@ -419,41 +464,45 @@ int tjwt_mem_cache_get(tjwt_mem_cache *mc, const tjwt_cache_key *key,
 void tjwt_mem_cache_put(tjwt_mem_cache *mc, const tjwt_cache_key *key,
                         const tjwt_cache_entry *e)
 {
-    apr_size_t len = strlen(e->token);
+    apr_size_t len = strlen(e->token), idl = key->ident_len;
+    apr_uint64_t h = tjwt_hash(mc, key->ident, idl);
     tjwt_mem_slot *s;
     char *copy;
     int i;
 
-    if (len > mc->max_bytes / 8)
+    if (len + idl > mc->max_bytes / 8)
         return;
-    /* Allocated outside the lock, so that other threads wait for no
-     * malloc. */
-    copy = malloc(len + 1);
+    /* Token and key in one allocation, made outside the lock so that
+     * other threads wait for no malloc. */
+    copy = malloc(len + 1 + idl);
     if (!copy)
         return;
     memcpy(copy, e->token, len + 1);
+    memcpy(copy + len + 1, key->ident, idl);
 
     TJWT_LOCK(mc);
-    i = tjwt_find(mc, key);
+    i = tjwt_find(mc, key, h);
     if (i >= 0)
         tjwt_evict(mc, i);
     while (mc->count > 0 &&
-           (mc->count == mc->nslots || mc->bytes + len > mc->max_bytes))
+           (mc->count == mc->nslots || mc->bytes + len + idl > mc->max_bytes))
         tjwt_evict(mc, mc->lru_tail);
     i = mc->free_head;
     s = &mc->slots[i];
     mc->free_head = s->hnext;
-    s->key = *key;
+    s->hash = h;
+    s->ident = copy + len + 1;
+    s->id_len = idl;
     s->token = copy;
     s->len = len;
     s->iat = e->iat;
     s->exp = e->exp;
     s->mode = e->mode;
-    s->hnext = mc->buckets[tjwt_bucket(mc, key)];
-    mc->buckets[tjwt_bucket(mc, key)] = i;
+    s->hnext = mc->buckets[h & mc->bucket_mask];
+    mc->buckets[h & mc->bucket_mask] = i;
     tjwt_lru_push(mc, i);
     mc->count++;
-    mc->bytes += len;
+    mc->bytes += len + idl;
     TJWT_UNLOCK(mc);
 }
 

@@ -14,7 +14,15 @@
  * so that no user name or role is ever a raw key in Redis or memcached. */
 #define TJWT_CACHE_KEY_LEN 32
 
+/* The key of an identity in both forms: its canonical encoding, which the
+ * in-process cache compares whole (hashing it with a fast seeded hash to
+ * find the bucket), and its SHA-256, which shared caches use. The
+ * SHA-256 is only computed where it is used: a cache hit in the process
+ * then costs no cryptographic hash. */
 typedef struct {
+    const char *ident; /* the encoding, in the pool of tjwt_cache_key_make */
+    apr_size_t ident_len;
+    int has_digest; /* b is set */
     unsigned char b[TJWT_CACHE_KEY_LEN];
 } tjwt_cache_key;
 
@@ -37,12 +45,21 @@ typedef struct {
     tjwt_claims_mode_e mode;
 } tjwt_cache_entry;
 
-/* The key of an identity: SHA-256 over a canonical encoding of the kid,
- * the user, issuer and audience, the claim mode and the roles and traits
- * it lets into the token, the lifetime, the maximum size and the identity
- * expiry. Returns 0, or -1 with *err if SHA-256 is not available. */
+/* The key of an identity: a canonical encoding of the kid, the user,
+ * issuer and audience, the claim mode and the roles and traits it lets
+ * into the token, the lifetime, the maximum size and the identity
+ * expiry; and SHA-256 over it. Returns 0, or -1 with *err if SHA-256 is
+ * not available. */
 int tjwt_cache_key_make(apr_pool_t *p, const tjwt_cache_ident *id,
                         tjwt_cache_key *key, const char **err);
+
+/* The same without the SHA-256, for the in-process cache; never fails.
+ * tjwt_cache_key_digest adds the SHA-256 when it is needed after all. */
+void tjwt_cache_key_make_local(apr_pool_t *p, const tjwt_cache_ident *id,
+                               tjwt_cache_key *key);
+
+/* Computes key->b if it is not set yet. Returns 0, or -1 with *err. */
+int tjwt_cache_key_digest(tjwt_cache_key *key, const char **err);
 
 /* The half-life rule: a token signed at iat that expires at exp is used
  * at time now only if it is not from the future and at least half of its

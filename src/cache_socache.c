@@ -212,8 +212,9 @@ int tjwt_cache_active(request_rec *r)
     tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
 
     if (!cc || cc->kind == TJWT_CACHE_PROCESS)
-        return tjwt_process_cache != NULL;
-    return cc->kind == TJWT_CACHE_SOCACHE;
+        return tjwt_process_cache ? TJWT_CACHED_IN_PROCESS : TJWT_CACHED_NONE;
+    return cc->kind == TJWT_CACHE_SOCACHE ? TJWT_CACHED_SHARED
+                                          : TJWT_CACHED_NONE;
 }
 
 /* Counts a backend failure, pauses the backend in this process and warns,
@@ -265,7 +266,8 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
     if (!cc || cc->kind == TJWT_CACHE_PROCESS)
         return tjwt_process_cache &&
                tjwt_mem_cache_get(tjwt_process_cache, k, now, r->pool, e);
-    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused())
+    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused() ||
+        !k->has_digest)
         return 0;
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
@@ -318,7 +320,8 @@ void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
             tjwt_mem_cache_put(tjwt_process_cache, k, e);
         return;
     }
-    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused())
+    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused() ||
+        !k->has_digest)
         return;
     /* The entry lives until its half-life ends. Redis and memcached count
      * in whole seconds, and read 0 as "never" or refuse it: a token with

@@ -35,11 +35,16 @@ int tjwt_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 /* child_init: attaches the mutex, or makes this child's in-process cache. */
 void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Whether the request's server caches tokens at all. */
+/* Whether the request's server caches tokens, and where: the in-process
+ * cache keys on the identity's encoding, a shared cache on its SHA-256. */
+#define TJWT_CACHED_NONE       0
+#define TJWT_CACHED_IN_PROCESS 1
+#define TJWT_CACHED_SHARED     2
 int tjwt_cache_active(request_rec *r);
 
-/* Looks key up; returns 1 with *e (allocated from r->pool) when a token
- * for the claims asked is cached and usable at now. */
+/* Looks key up (with its SHA-256 made, for a shared cache); returns 1 with *e
+ * (allocated from r->pool) when a token for the claims asked is cached and
+ * usable at now. */
 int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
                      const tjwt_claims *asked, const tjwt_cache_key *k,
                      apr_int64_t now, apr_int64_t max_size,

@@ -81,9 +81,13 @@ const char *tjwt_token_get(request_rec *r, const tjwt_key *key, tjwt_claims *c,
                           : c->exp - c->iat;
         id.max_size = max_size;
         id.identity_expiry = c->identity_expiry;
-        /* A key that cannot be made means claims that cannot be signed
-         * either: the signature below reports why. */
-        cached = tjwt_cache_key_make(r->pool, &id, &k, &err) == 0;
+        /* The in-process cache needs no SHA-256 of the key. A key that
+         * cannot be made means claims that cannot be signed either: the
+         * signature below reports why. */
+        if (cached == TJWT_CACHED_SHARED)
+            cached = tjwt_cache_key_make(r->pool, &id, &k, &err) == 0;
+        else
+            tjwt_cache_key_make_local(r->pool, &id, &k);
     }
     if (cached && tjwt_cache_fetch(r, key, c, &k, now, max_size, &e)) {
         /* The same result as signing: the times and the claim mode the

@@ -381,7 +381,9 @@ START_TEST(test_mem_replace)
     tjwt_mem_cache_put(mc, &k, &e1);
     tjwt_mem_cache_put(mc, &k, &e2);
     ck_assert_int_eq(tjwt_mem_cache_count(mc), 1);
-    ck_assert_int_eq(tjwt_mem_cache_bytes(mc), strlen("second-token"));
+    /* The budget counts each entry's token and key. */
+    ck_assert_int_eq(tjwt_mem_cache_bytes(mc),
+                     strlen("second-token") + k.ident_len);
     ck_assert(tjwt_mem_cache_get(mc, &k, IAT + 10, tjwt_test_pool, &got));
     ck_assert_str_eq(got.token, "second-token");
 }
@@ -423,31 +425,83 @@ START_TEST(test_mem_entry_bound_and_lru)
 }
 END_TEST
 
-/* At most max_bytes of tokens; a token over an eighth of it is not kept. */
+/* At most max_bytes of entries (token and key); an entry over an eighth
+ * of it is not kept. */
 START_TEST(test_mem_byte_bound)
 {
-    tjwt_mem_cache *mc = mem_cache(100, 1000);
-    /* 126 bytes: one more than an eighth of the budget. */
-    char *big = apr_palloc(tjwt_test_pool, 127), *fits;
+    /* Keys 10 to 99 encode to the same length. */
+    apr_size_t kl = numbered_key(10).ident_len;
+    apr_size_t budget = 8 * (kl + 200);
+    tjwt_mem_cache *mc = mem_cache(100, budget);
+    char *big = apr_palloc(tjwt_test_pool, 202), *fits;
     tjwt_cache_entry got, e;
     int i;
 
-    memset(big, 'x', 126);
-    big[126] = '\0';
-    fits = apr_pstrndup(tjwt_test_pool, big, 120);
-    for (i = 0; i < 20; i++) {
+    /* 201 bytes: with its key, one more than an eighth of the budget. */
+    memset(big, 'x', 201);
+    big[201] = '\0';
+    fits = apr_pstrndup(tjwt_test_pool, big, 200);
+    for (i = 10; i < 30; i++) {
         tjwt_cache_key k = numbered_key(i);
+        ck_assert_uint_eq(k.ident_len, kl);
         e = entry(fits, IAT, 600);
         tjwt_mem_cache_put(mc, &k, &e);
-        ck_assert_int_le(tjwt_mem_cache_bytes(mc), 1000);
+        ck_assert_uint_le(tjwt_mem_cache_bytes(mc), budget);
     }
-    ck_assert_int_eq(tjwt_mem_cache_count(mc), 1000 / 120);
+    ck_assert_int_eq(tjwt_mem_cache_count(mc), 8);
     {
         tjwt_cache_key k = numbered_key(99);
         e = entry(big, IAT, 600);
         tjwt_mem_cache_put(mc, &k, &e);
         ck_assert(!tjwt_mem_cache_get(mc, &k, IAT, tjwt_test_pool, &got));
     }
+}
+END_TEST
+
+/* Keys are compared whole: two keys of one length differing in a single
+ * byte are two entries; a key made without its SHA-256 finds what one
+ * made with it stored, and the SHA-256 made later is the same. */
+START_TEST(test_mem_keys_compared_whole)
+{
+    tjwt_mem_cache *mc = mem_cache(1, 1 << 20);
+    tjwt_cache_key a = numbered_key(11), b = numbered_key(12), local;
+    tjwt_cache_entry ea = entry("token-a", IAT, 600), got;
+    tjwt_claims c = base_claims(tjwt_test_pool);
+    tjwt_cache_ident id = base_ident(&c);
+    const char *err = NULL;
+
+    ck_assert_uint_eq(a.ident_len, b.ident_len);
+    tjwt_mem_cache_put(mc, &a, &ea);
+    ck_assert(!tjwt_mem_cache_get(mc, &b, IAT, tjwt_test_pool, &got));
+    ck_assert(tjwt_mem_cache_get(mc, &a, IAT, tjwt_test_pool, &got));
+    ck_assert_str_eq(got.token, "token-a");
+
+    /* 64 keys in 128 buckets share some buckets (by the birthday bound,
+     * almost surely): each still finds its own token. */
+    {
+        tjwt_mem_cache *big = mem_cache(64, 1 << 20);
+        tjwt_cache_key keys[64];
+        int i;
+        for (i = 0; i < 64; i++) {
+            tjwt_cache_entry e =
+                entry(apr_psprintf(tjwt_test_pool, "token-%d", i), IAT, 600);
+            keys[i] = numbered_key(100 + i);
+            tjwt_mem_cache_put(big, &keys[i], &e);
+        }
+        for (i = 0; i < 64; i++) {
+            ck_assert(
+                tjwt_mem_cache_get(big, &keys[i], IAT, tjwt_test_pool, &got));
+            ck_assert_str_eq(got.token,
+                             apr_psprintf(tjwt_test_pool, "token-%d", i));
+        }
+    }
+
+    c.user = "user11";
+    tjwt_cache_key_make_local(tjwt_test_pool, &id, &local);
+    ck_assert(!local.has_digest);
+    ck_assert(tjwt_mem_cache_get(mc, &local, IAT, tjwt_test_pool, &got));
+    ck_assert_int_eq(tjwt_cache_key_digest(&local, &err), 0);
+    ck_assert(same_key(&local, &a));
 }
 END_TEST
 
@@ -648,6 +702,7 @@ Suite *tjwt_suite_cache(void)
     tcase_add_test(tc, test_mem_replace);
     tcase_add_test(tc, test_mem_entry_bound_and_lru);
     tcase_add_test(tc, test_mem_byte_bound);
+    tcase_add_test(tc, test_mem_keys_compared_whole);
 #if APR_HAS_THREADS
     tcase_add_test(tc, test_mem_threads);
 #endif
