@@ -2,9 +2,10 @@
  * needs taken apart again into R||S (RFC 7518 §3.4). In the profile of a
  * token signed for a new identity, the provider dispatch, a context
  * duplicated per signature, ECDSA_size (which encodes a dummy signature to
- * measure it) and i2d_ECDSA_SIG come to some 9,000 instructions on top of
- * the signature proper: more than everything else the module does then.
- * ECDSA_do_sign returns R and S as numbers; they are written out padded.
+ * measure it) and i2d_ECDSA_SIG came to some 9,000 instructions on top
+ * of the signature proper, as much as the claims, the cache key and the
+ * JWS encoding together. ECDSA_do_sign returns R and S as numbers; they
+ * are written out padded.
  * These functions are deprecated in OpenSSL 3 but kept through 3.x; the
  * nonce, the constant-time arithmetic and the random source are the same
  * as EVP's (the default ECDSA method). Keys not held by the default
