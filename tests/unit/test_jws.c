@@ -26,16 +26,6 @@
     "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9"   \
     "g7sVvpAr_MuM0KAg"
 
-static tjwt_key *load_vector(const char *name)
-{
-    const char *err = NULL;
-    tjwt_key *k = tjwt_key_load_private(
-        tjwt_test_pool, tjwt_test_vector_path(tjwt_test_pool, name), &err);
-
-    ck_assert_msg(k != NULL, "cannot load %s: %s", name, err);
-    return k;
-}
-
 /* A fresh P-256 key, made the way the module makes keys. */
 static tjwt_key *generated_ec_key(void)
 {
@@ -109,7 +99,7 @@ static void assert_tamper_rejected(const tjwt_key *k, const char *input,
 /* RSASSA-PKCS1-v1_5 is deterministic: the RFC's bytes, exactly. */
 START_TEST(test_rs256_rfc7515_a2)
 {
-    tjwt_key *k = load_vector("rfc7515-a2-rsa-private.pem");
+    tjwt_key *k = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
     const char *sig;
     unsigned char *raw;
     apr_size_t len;
@@ -128,7 +118,7 @@ END_TEST
 /* Ed25519 is deterministic too. */
 START_TEST(test_eddsa_rfc8037_a4)
 {
-    tjwt_key *k = load_vector("rfc8037-a-ed25519-private.pem");
+    tjwt_key *k = tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     const char *sig;
     unsigned char *raw;
     apr_size_t len;
@@ -238,8 +228,8 @@ END_TEST
 START_TEST(test_every_signing_path)
 {
     tjwt_key *ec = generated_ec_key();
-    tjwt_key *rs = load_vector("rfc7515-a2-rsa-private.pem");
-    tjwt_key *ed = load_vector("rfc8037-a-ed25519-private.pem");
+    tjwt_key *rs = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
+    tjwt_key *ed = tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     tjwt_key plain;
     int path, i;
 
@@ -288,9 +278,9 @@ START_TEST(test_alg_confusion)
     int i;
     size_t j;
 
-    keys[0] = load_vector("rfc7515-a2-rsa-private.pem");
+    keys[0] = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
     keys[1] = generated_ec_key();
-    keys[2] = load_vector("rfc8037-a-ed25519-private.pem");
+    keys[2] = tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     for (i = 0; i < 3; i++) {
         apr_size_t len;
         unsigned char *raw = b64(sign(keys[i], input), &len);
@@ -328,9 +318,10 @@ START_TEST(test_compact_token)
 {
     static const char payload[] =
         "{\"sub\":\"alice\",\"x\":\"caf\xc3\xa9 \\\"q\\\"\"}";
-    tjwt_key *k = _i == 0   ? load_vector("rfc7515-a2-rsa-private.pem")
-                  : _i == 1 ? generated_ec_key()
-                            : load_vector("rfc8037-a-ed25519-private.pem");
+    tjwt_key *k = _i == 0 ? tjwt_test_vector_key("rfc7515-a2-rsa-private.pem")
+                  : _i == 1
+                      ? generated_ec_key()
+                      : tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     const char *err = NULL;
     const char *tok =
         tjwt_jws_sign(tjwt_test_pool, k, payload, strlen(payload), &err);
@@ -378,7 +369,7 @@ END_TEST
 /* The RS256 header is the one SPEC §3 and Teleport use, byte for byte. */
 START_TEST(test_rs256_header_exact)
 {
-    tjwt_key *k = load_vector("rfc7515-a2-rsa-private.pem");
+    tjwt_key *k = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
     const char *err = NULL;
     const char *tok = tjwt_jws_sign(tjwt_test_pool, k, "{}", 2, &err);
     const char *dot;

@@ -43,16 +43,6 @@ static EVP_PKEY *from_jwk(const char *text)
     return pkey;
 }
 
-static tjwt_key *load_vector(const char *name)
-{
-    const char *err = NULL;
-    tjwt_key *k = tjwt_key_load_private(
-        tjwt_test_pool, tjwt_test_vector_path(tjwt_test_pool, name), &err);
-
-    ck_assert_msg(k != NULL, "cannot load %s: %s", name, err);
-    return k;
-}
-
 START_TEST(test_rfc7638_rsa)
 {
     /* The members that are not required (alg, kid) take no part. */
@@ -68,7 +58,7 @@ END_TEST
 
 START_TEST(test_rfc8037_ed25519)
 {
-    tjwt_key *k = load_vector("rfc8037-a-ed25519-private.pem");
+    tjwt_key *k = tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     EVP_PKEY *pub = from_jwk("{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
                              "\"x\":\"" RFC8037_X "\"}");
 
@@ -114,7 +104,7 @@ END_TEST
  * Teleport's kid, which hashes the DER form. */
 START_TEST(test_private_public_and_kid)
 {
-    tjwt_key *k = load_vector("rfc7515-a2-rsa-private.pem");
+    tjwt_key *k = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
     json_t *jwk = tjwt_key_to_jwk(k);
     const char *err = NULL, *tp;
     EVP_PKEY *pub;

@@ -23,16 +23,6 @@ static tjwt_key *keys[3]; /* RSA, EC, Ed25519 */
 static json_t *jwks;      /* all three */
 static tjwt_verify_opts opts = {ISS, AUD, LEEWAY, NOW};
 
-static tjwt_key *load_vector(const char *name)
-{
-    const char *err = NULL;
-    tjwt_key *k = tjwt_key_load_private(
-        tjwt_test_pool, tjwt_test_vector_path(tjwt_test_pool, name), &err);
-
-    ck_assert_msg(k != NULL, "cannot load %s: %s", name, err);
-    return k;
-}
-
 static json_t *jwks_of(tjwt_key **ks, int n)
 {
     apr_array_header_t *arr =
@@ -56,14 +46,14 @@ static void setup(void)
     const char *path, *err;
 
     tjwt_test_pool_setup();
-    keys[0] = load_vector("rfc7515-a2-rsa-private.pem");
+    keys[0] = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");
     path = apr_pstrcat(tjwt_test_pool, tjwt_test_tmpdir(tjwt_test_pool),
                        "/ec.pem", NULL);
     err = tjwt_key_generate_file(tjwt_test_pool, path, "ec", 0);
     ck_assert_msg(err == NULL, "%s", err);
     keys[1] = tjwt_key_load_private(tjwt_test_pool, path, &err);
     ck_assert_msg(keys[1] != NULL, "%s", err);
-    keys[2] = load_vector("rfc8037-a-ed25519-private.pem");
+    keys[2] = tjwt_test_vector_key("rfc8037-a-ed25519-private.pem");
     jwks = jwks_of(keys, 3);
 }
 

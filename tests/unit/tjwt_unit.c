@@ -1,6 +1,7 @@
 /* The unit-test driver: runs every suite against the real library code
  * (src/libtjwt.la) and exits non-zero if any test fails. */
 #include "tjwt_unit.h"
+#include "src/keys.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -25,6 +26,16 @@ void tjwt_test_pool_teardown(void)
 const char *tjwt_test_vector_path(apr_pool_t *p, const char *name)
 {
     return apr_pstrcat(p, TJWT_VECTORS_DIR, "/", name, NULL);
+}
+
+tjwt_key *tjwt_test_vector_key(const char *name)
+{
+    const char *err = NULL;
+    tjwt_key *k = tjwt_key_load_private(
+        tjwt_test_pool, tjwt_test_vector_path(tjwt_test_pool, name), &err);
+
+    ck_assert_msg(k != NULL, "cannot load %s: %s", name, err);
+    return k;
 }
 
 /* The run's scratch directory: every test's directory is made in it, and

@@ -33,6 +33,10 @@ void tjwt_test_pool_teardown(void);
 /* The absolute path of a file in tests/vectors. */
 const char *tjwt_test_vector_path(apr_pool_t *p, const char *name);
 
+/* The private key in a file of tests/vectors, loaded as the module loads
+ * keys, in tjwt_test_pool; fails the test if it cannot be. */
+struct tjwt_key *tjwt_test_vector_key(const char *name);
+
 /* A new directory (made with mkdtemp under /tmp), removed with its files
  * when p is destroyed. */
 const char *tjwt_test_tmpdir(apr_pool_t *p);
