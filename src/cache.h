@@ -94,8 +94,9 @@ int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
  * used entry makes room. */
 typedef struct tjwt_mem_cache tjwt_mem_cache;
 
-/* Sized for a server's working set of identities: 1,024 tokens of the
- * default 8 KB maximum fit in the byte budget. */
+/* Sized for a server's working set of identities. The byte budget counts
+ * each entry's token and key; 1,024 entries of a few KB each fit, and
+ * with tokens at the default 8 KB maximum the budget evicts first. */
 #define TJWT_MEM_CACHE_ENTRIES 1024
 #define TJWT_MEM_CACHE_BYTES   (8 * 1024 * 1024)
 
