@@ -7,6 +7,24 @@
 #include <apr_uri.h>
 #include <string.h>
 
+/* A location's proxy target is the same from one request to the next
+ * but for its path: each thread keeps the last "scheme://host[:port]" the
+ * fast path read and the origin it made of it, and a target that starts
+ * with those very bytes, followed by what ends them, has that origin
+ * (the fast path reads nothing past that end). Per thread: no lock. */
+#define TJWT_ORIGIN_MEMO 256
+typedef struct {
+    apr_size_t srclen, outlen;
+    char src[TJWT_ORIGIN_MEMO];
+    char out[TJWT_ORIGIN_MEMO];
+} tjwt_origin_memo;
+static __thread tjwt_origin_memo tjwt_origin_last;
+
+static int tjwt_authority_end(char c)
+{
+    return c == '\0' || c == '/' || c == '?' || c == '#';
+}
+
 /* The usual proxy target, "scheme://host[:port]" followed by nothing or
  * by '/', '?' or '#', with a host of letters, digits, '-', '.' and '_'
  * only (no user info, no IPv6 literal, no escapes), read in one pass:
@@ -44,7 +62,7 @@ static const char *tjwt_origin_fast(apr_pool_t *p, const char *url)
             return NULL;
         has_port = pe > he + 1;
     }
-    if (*pe != '\0' && *pe != '/' && *pe != '?' && *pe != '#')
+    if (!tjwt_authority_end(*pe))
         return NULL;
     /* "scheme://host:65535" at most. */
     out = o = apr_palloc(p, slen + 3 + hlen + 7);
@@ -69,6 +87,14 @@ static const char *tjwt_origin_fast(apr_pool_t *p, const char *url)
         o += e - q;
     }
     *o = '\0';
+    if ((apr_size_t)(pe - url) < TJWT_ORIGIN_MEMO &&
+        (apr_size_t)(o - out) < TJWT_ORIGIN_MEMO) {
+        tjwt_origin_memo *m = &tjwt_origin_last;
+        m->srclen = (apr_size_t)(pe - url);
+        memcpy(m->src, url, m->srclen);
+        m->outlen = (apr_size_t)(o - out);
+        memcpy(m->out, out, m->outlen);
+    }
     return out;
 }
 
@@ -97,7 +123,14 @@ const char *tjwt_url_origin_full(apr_pool_t *p, const char *url)
 
 const char *tjwt_url_origin(apr_pool_t *p, const char *url)
 {
-    const char *o = tjwt_origin_fast(p, url);
+    const tjwt_origin_memo *m = &tjwt_origin_last;
+    const char *o;
+
+    /* strncmp: it stops at a shorter url's end. */
+    if (m->srclen && strncmp(url, m->src, m->srclen) == 0 &&
+        tjwt_authority_end(url[m->srclen]))
+        return apr_pstrmemdup(p, m->out, m->outlen);
+    o = tjwt_origin_fast(p, url);
 
     return o ? o : tjwt_url_origin_full(p, url);
 }

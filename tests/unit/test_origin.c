@@ -119,6 +119,49 @@ START_TEST(test_url_origin_fast_path)
 }
 END_TEST
 
+/* Each thread remembers the last origin the fast path made: a target
+ * with the same scheme://host[:port] gets it again, one that only starts
+ * with the same bytes does not. Pairs (first, then second) where the
+ * second starts like the first. */
+static const char *const memo_pairs[][2] = {
+    {"http://h:80/x", "http://h:80?q"},
+    {"http://h:80/x", "http://h:8080/"},
+    {"http://h:80/x", "http://h:8/"},
+    {"http://h:80", "http://h:80@g/"},
+    {"http://h/", "http://h.example/"},
+    {"http://h/", "http://h:443/"},
+    {"http://h/", "http://h_/"},
+    {"http://h/", "http://h"},
+    {"http://h/", "http://"},
+    {"HTTP://H/", "HTTP://H#f"},
+    {"http://h:65535/", "http://h:655350/"},
+    {"http://h/", "http://h%41/"},
+    {"http://h/", "http://h[::1]/"},
+};
+
+START_TEST(test_url_origin_memo)
+{
+    unsigned long seed = 7;
+    char url[256], prev[256] = "http://127.0.0.1:8080/";
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(memo_pairs) / sizeof(memo_pairs[0]); i++) {
+        same_origin(memo_pairs[i][0]);
+        same_origin(memo_pairs[i][1]);
+        same_origin(memo_pairs[i][0]);
+    }
+    /* Generated ones, each asked twice (the second from the memo) and
+     * then the one before it again. */
+    for (i = 0; i < 20000; i++) {
+        random_url(&seed, url, sizeof(url));
+        same_origin(url);
+        same_origin(url);
+        same_origin(prev);
+        memcpy(prev, url, sizeof(url));
+    }
+}
+END_TEST
+
 Suite *tjwt_suite_origin(void)
 {
     Suite *s = suite_create("origin");
@@ -129,6 +172,7 @@ Suite *tjwt_suite_origin(void)
     tcase_add_loop_test(tc, test_url_origin, 0,
                         (int)(sizeof(cases) / sizeof(cases[0])));
     tcase_add_test(tc, test_url_origin_fast_path);
+    tcase_add_test(tc, test_url_origin_memo);
     suite_add_tcase(s, tc);
     return s;
 }
