@@ -41,15 +41,15 @@ static void tjwt_put(tjwt_keybuf *b, const void *s, apr_size_t n)
 }
 
 /* Little-endian whatever the machine, so that a fleet of mixed machines
- * sharing a cache makes the same keys. */
+ * sharing a cache makes the same keys: one store, not a byte at a time. */
 static void tjwt_put_u64(tjwt_keybuf *b, apr_uint64_t v)
 {
-    unsigned char w[8];
-    int i;
-
-    for (i = 0; i < 8; i++)
-        w[i] = (unsigned char)(v >> (8 * i));
-    tjwt_put(b, w, sizeof(w));
+#if APR_IS_BIGENDIAN
+    v = __builtin_bswap64(v);
+#endif
+    if (b->len + sizeof(v) <= b->cap)
+        memcpy(b->buf + b->len, &v, sizeof(v));
+    b->len += sizeof(v);
 }
 
 static void tjwt_put_str(tjwt_keybuf *b, const char *s)
