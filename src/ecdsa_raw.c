@@ -43,10 +43,9 @@ int tjwt_ecdsa_raw_sign(EC_KEY *ec, const unsigned char digest[32],
     if (!sig)
         return 0;
     ECDSA_SIG_get0(sig, &r, &s);
-    ok = BN_bn2binpad(r, out, TJWT_ES256_SIG_LEN / 2) ==
-             TJWT_ES256_SIG_LEN / 2 &&
-         BN_bn2binpad(s, out + TJWT_ES256_SIG_LEN / 2,
-                      TJWT_ES256_SIG_LEN / 2) == TJWT_ES256_SIG_LEN / 2;
+    ok = BN_bn2binpad(r, out, TJWT_ES256_PART) == TJWT_ES256_PART &&
+         BN_bn2binpad(s, out + TJWT_ES256_PART, TJWT_ES256_PART) ==
+             TJWT_ES256_PART;
     ECDSA_SIG_free(sig);
     return ok;
 }

@@ -9,8 +9,6 @@
 #include <openssl/ecdsa.h>
 #include <string.h>
 
-#define TJWT_ES256_PART 32
-
 /* One DER INTEGER of an ECDSA-Sig-Value, right-aligned into 32 bytes.
  * Returns the bytes it took, or 0 if it is not one. */
 static size_t tjwt_der_int(const unsigned char *d, size_t len,
@@ -122,7 +120,7 @@ static size_t tjwt_sign_into(const tjwt_key *key, const unsigned char *input,
         return 0;
     }
     if (key->alg == TJWT_ALG_ES256) {
-        unsigned char raw[2 * TJWT_ES256_PART];
+        unsigned char raw[TJWT_ES256_SIG_LEN];
         if (!tjwt_der_to_raw(out, siglen, raw)) {
             *err = "cannot convert the ECDSA signature";
             return 0;
@@ -185,7 +183,7 @@ int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
     else if (strcmp(alg, "ES256") == 0 && type == EVP_PKEY_EC) {
         int derlen;
         /* JOSE requires exactly R||S; a DER signature is refused. */
-        if (siglen != 2 * TJWT_ES256_PART)
+        if (siglen != TJWT_ES256_SIG_LEN)
             return 0;
         derlen = tjwt_raw_to_der(sig, &der);
         if (derlen <= 0)

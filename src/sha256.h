@@ -1,5 +1,6 @@
-/* SHA-256 of a buffer in memory, for the hashes taken on every request:
- * the token cache's key and the JWS signing input. */
+/* SHA-256 of a buffer in memory, for the hashes on a request's path: the
+ * JWS signing input of every signature, and the token cache's key when
+ * the cache is shared (the in-process cache compares the key whole). */
 #ifndef TJWT_SHA256_H
 #define TJWT_SHA256_H
 
