@@ -258,6 +258,12 @@ front_ticks() { # parent-pid
     } | awk '{s += $1} END {print s}'
 }
 
+# Clock ticks of CPU 0 so far: all of them, and those the hypervisor
+# gave to other machines (steal), e.g. "1200000 3000".
+cpu0_steal() {
+    awk '/^cpu0 / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9}' /proc/stat
+}
+
 # Busy clock ticks of CPU 0 (user, nice, system, irq, softirq, steal).
 cpu0_ticks() {
     awk '/^cpu0 / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
@@ -374,6 +380,7 @@ echo "wrk -t1 -c$CONNS on loopback, $ROUNDS rounds of ${SECONDS_PER_ROW}s per ro
 echo "two front httpds (event MPM, 2 processes each)${FRONT_CPU:+ on CPU 0 (wrk and the upstream on CPU 1)}:"
 echo "hit beside plain-basic at the same time; plain-header, miss and openssl speed in turns of 1 s"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+steal_before=$(cpu0_steal)
 echo
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
@@ -384,6 +391,10 @@ while [ "$round" -le "$ROUNDS" ]; do
     round=$((round + 1))
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Time the hypervisor ran other machines instead of CPU 0: on a virtual
+# machine, the surest sign that the host was busy.
+echo "$steal_before $(cpu0_steal)" | awk '{t = $3 - $1; printf "steal on CPU 0 during the rounds: %.1f%% (time the hypervisor gave to other machines)\n", t > 0 ? 100 * ($4 - $2) / t : 0}'
+
 
 # --- the table ---------------------------------------------------------------
 echo
