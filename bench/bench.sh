@@ -393,7 +393,7 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Time the hypervisor ran other machines instead of CPU 0: on a virtual
 # machine, the surest sign that the host was busy.
-echo "$steal_before $(cpu0_steal)" | awk '{t = $3 - $1; printf "steal on CPU 0 during the rounds: %.1f%% (time the hypervisor gave to other machines)\n", t > 0 ? 100 * ($4 - $2) / t : 0}'
+echo "$steal_before $(cpu0_steal)" | awk '{t = $3 - $1; printf "steal on CPU 0 during the rounds: %.1f%% (time the hypervisor gave to other machines)\n", (t > 0 ? 100 * ($4 - $2) / t : 0)}'
 
 
 # --- the table ---------------------------------------------------------------

@@ -92,5 +92,15 @@ mpass=$(printf '%s' "$line" | sed -n 's/^mcp: \([0-9]*\) passed.*/\1/p')
 mfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
 count "${mpass:-0}" "${mfail:-1}" "MCP and interop tests"
 
+# --- make bench, smallest form ---------------------------------------------
+# tests/bench-smoke.sh: one round of one second per row, that the benchmark
+# still runs end to end and prints its whole table; it judges no figure.
+out=$(HTTPD="$HTTPD" APXS="$APXS" sh "$srcdir/tests/bench-smoke.sh" 2>&1)
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^bench: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+bpass=$(printf '%s' "$line" | sed -n 's/^bench: \([0-9]*\) passed.*/\1/p')
+bfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+count "${bpass:-0}" "${bfail:-1}" "make bench, smallest form"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
