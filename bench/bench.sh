@@ -19,16 +19,16 @@
 # their ratio is taken within the round. A and B swap roles every round.
 # plain-header, miss and `openssl speed` run each alone on CPU 0 (side by
 # side a signing front and openssl would thrash each other's caches),
-# taking turns a second at a time, so that a round's three figures come
-# from the same seconds of the host; as slowdowns only ever add time, the
-# miss ratio is taken in the quietest turns, and the median of the ratios
-# of whole rounds is printed beside it. Each front's CPU time (its
+# taking turns every 0.2 s over one window, so that a round's three
+# figures see the same state of the host; as slowdowns only ever add
+# time, the miss ratio is taken in the quietest rounds, and the median of
+# the ratios of all rounds is printed beside it. Each front's CPU time (its
 # processes' CPU clocks) is divided by the requests its wrk counted; the
 # upstream is a separate httpd whose CPU is not counted.
 #
 # BENCH_ROUNDS rounds (default 8) of BENCH_SECONDS (default 2) per row
-# (for the miss rows, as that many turns of a second), each after a
-# one-second warm-up; then instruction counts under
+# (for the miss rows, their share of a window of three times that),
+# each after a one-second warm-up; then instruction counts under
 # callgrind (BENCH_COUNT=0 skips them). About six minutes.
 set -eu
 
@@ -278,22 +278,23 @@ cpu0_ticks() {
 results="$work/results"
 : >"$results"
 
-# measure WRK-OUTPUT ROW ALG NS OTHER: appends "row alg req/s cpu-us p50
-# p99 failed other round ns requests turn" to $results, one line a slice
-# (a round's CPU per request is its CPU time over its requests; turn is 0
-# for the hit pair).
+# measure WRK-OUTPUT ROW ALG NS OTHER [SECONDS LATENCY-OUTPUT]: appends
+# "row alg req/s cpu-us p50 p99 failed other round ns requests" to
+# $results; req/s over SECONDS when the row ran only part of wrk's time,
+# p50 and p99 from another run of wrk when given.
 measure() {
     out=$(cat "$1")
     reqs=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
     rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
-    p50=$(printf '%s\n' "$out" | awk '$1 == "50%" {print $2}')
-    p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
+    [ -z "${6:-}" ] || rps=$(awk -v r="$reqs" -v s="$6" 'BEGIN {printf "%.2f", r / s}')
+    p50=$(awk '$1 == "50%" {print $2}' "${7:-$1}")
+    p99=$(awk '$1 == "99%" {print $2}' "${7:-$1}")
     bad=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
     errs=$(printf '%s\n' "$out" | awk '/Socket errors/ {n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i; print n}')
     [ -n "$reqs" ] && [ "$reqs" -gt 0 ] ||
         { echo "bench: wrk completed no request for $2 $3" >&2; cat "$1" >&2; exit 1; }
     cpu=$(awk -v t="$4" -v r="$reqs" 'BEGIN {printf "%.1f", t / 1e3 / r}')
-    echo "$2 $3 $rps $cpu $p50 $p99 $((${bad:-0} + ${errs:-0})) $5 $round $4 $reqs ${k:-0}" >>"$results"
+    echo "$2 $3 $rps $cpu $p50 $p99 $((${bad:-0} + ${errs:-0})) $5 $round $4 $reqs" >>"$results"
     printf '  round %d  %-12s %-6s %9s req/s %7s us CPU/req  p50 %-8s p99 %-8s other load %s%%\n' \
         "$round" "$2" "$3" "$rps" "$cpu" "$p50" "$p99" "$5"
 }
@@ -320,7 +321,6 @@ pair() {
     $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$6" "$url_mod" -- "$4-$round" >"$work/mod.out" &
     w2=$!
     wait "$w1" "$w2" || true
-    k=0
     base_t=$(($(front_ns "$pid_base") - base_before))
     mod_t=$(($(front_ns "$pid_mod") - mod_before))
     other=$(other_load $(($(cpu0_ticks) - cpu0_before)) $((base_t + mod_t)))
@@ -328,53 +328,70 @@ pair() {
     measure "$work/mod.out" "$4" "$1" "$mod_t" "$other"
 }
 
-# slice ROW ALG: one second of ROW on the round's front, alone on its CPU.
-slice() {
-    before=$(front_ns "$pid")
-    cpu0_before=$(cpu0_ticks)
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s --latency -s "$work/unique.lua" "$url/$1" -- "$1-$round-$k" >"$work/slice.out" || true
-    t=$(($(front_ns "$pid") - before))
-    measure "$work/slice.out" "$1" "$2" "$t" "$(other_load $(($(cpu0_ticks) - cpu0_before)) "$t")"
-}
-
-# speed ALG: one second of the raw signature, `openssl speed` on the
-# fronts' CPU; appends "speed alg signatures cpu-seconds round turn" to
-# $results.
-speed() {
+# trio ALG: plain-header (on one front), miss (on the other) and `openssl
+# speed` of ALG, started together and made to take turns on CPU 0 every
+# SLICE seconds: the two that are not running are stopped (SIGSTOP), so
+# each runs alone, as when they ran one after another, and over the
+# window the three see the same state of the host, so that their ratio is
+# taken at one moment. Stopping a wrk (not a front) lets the front finish
+# what it has in hand and then sit idle. A has plain-header in odd
+# rounds, B in even ones.
+SLICE=0.2
+trio() {
+    if [ $((round % 2)) = 1 ]; then ph=A mi=B; else ph=B mi=A; fi
+    eval "url_ph=http://127.0.0.1:\$PORT_${ph}_$1 url_mi=http://127.0.0.1:\$PORT_${mi}_$1"
+    eval "pid_ph=\$pid_$ph pid_mi=\$pid_$mi"
     case $1 in RS256) what=rsa2048 ;; ES256) what=ecdsap256 ;; EdDSA) what=ed25519 ;; esac
-    # "Doing 256 bits sign ecdsa's for 1s: 35563 256 bits ECDSA signs in
-    # 0.99s": the count, and the CPU time openssl took for it.
-    got=$($FRONT_CPU openssl speed -seconds 1 "$what" 2>&1 >/dev/null |
-        awk '/^Doing .*(sign|private)/ {
+    # The warm-ups, each alone and whole, also give the rows' latency: in
+    # the window a request that a stop catches in flight waits out the
+    # other two's turns.
+    $REST_CPU wrk -t1 -c"$CONNS" -d1s --latency -s "$work/unique.lua" "$url_ph/plain-header" -- "plain-header-warm-$round" >"$work/ph-warm.out"
+    $REST_CPU wrk -t1 -c"$CONNS" -d1s --latency -s "$work/unique.lua" "$url_mi/miss" -- "miss-warm-$round" >"$work/mi-warm.out"
+    # Three rows of SECONDS_PER_ROW each: a window three times as long.
+    window=$((3 * SECONDS_PER_ROW))
+    ph_before=$(front_ns "$pid_ph")
+    mi_before=$(front_ns "$pid_mi")
+    cpu0_before=$(cpu0_ticks)
+    $REST_CPU wrk -t1 -c"$CONNS" -d"${window}s" --latency -s "$work/unique.lua" "$url_ph/plain-header" -- "plain-header-$round" >"$work/ph.out" &
+    w_ph=$!
+    $REST_CPU wrk -t1 -c"$CONNS" -d"${window}s" --latency -s "$work/unique.lua" "$url_mi/miss" -- "miss-$round" >"$work/mi.out" &
+    w_mi=$!
+    # "Doing 256 bits sign ecdsa's for 6s: 70563 256 bits ECDSA signs in
+    # 2.00s": the count, and the CPU time openssl took for it, when its
+    # signing phase ends (by an alarm, after the window).
+    $FRONT_CPU openssl speed -seconds "$window" "$what" >/dev/null 2>"$work/speed.out" &
+    w_sp=$!
+    kill -STOP "$w_mi" "$w_sp" 2>/dev/null || true
+    i=0
+    while kill -0 "$w_ph" 2>/dev/null || kill -0 "$w_mi" 2>/dev/null ||
+        ! grep -Eq '^Doing .*(sign|private).* in [0-9.]+s' "$work/speed.out"; do
+        case $((i % 3)) in 0) run=$w_ph ;; 1) run=$w_mi ;; *) run=$w_sp ;; esac
+        kill -STOP "$w_ph" "$w_mi" "$w_sp" 2>/dev/null || true
+        kill -CONT "$run" 2>/dev/null || true
+        sleep "$SLICE"
+        i=$((i + 1))
+        [ $i -lt $((window * 30)) ] || { echo "bench: the turns of $1 did not end" >&2; exit 1; }
+    done
+    kill -CONT "$w_sp" 2>/dev/null || true
+    kill "$w_sp" 2>/dev/null || true
+    wait "$w_ph" "$w_mi" 2>/dev/null || true
+    wait "$w_sp" 2>/dev/null || true
+    ph_t=$(($(front_ns "$pid_ph") - ph_before))
+    mi_t=$(($(front_ns "$pid_mi") - mi_before))
+    got=$(awk '/^Doing .*(sign|private)/ {
                  n = $0; sub(/.*s: /, "", n); split(n, w, " ")
                  t = $NF; sub(/s$/, "", t)
                  if (w[1] > 0 && t > 0) print w[1], t
-                 exit }')
-    [ -n "$got" ] || { echo "bench: no signing result from openssl speed $what" >&2; exit 1; }
-    echo "speed $1 $got $round $k" >>"$results"
+                 exit }' "$work/speed.out")
+    [ -n "$got" ] || { echo "bench: no signing result from openssl speed $what" >&2; cat "$work/speed.out" >&2; exit 1; }
+    sp_ns=$(echo "$got" | awk '{printf "%.0f", $2 * 1e9}')
+    other=$(other_load $(($(cpu0_ticks) - cpu0_before)) $((ph_t + mi_t + sp_ns)))
+    # Each ran about a third of the window: its req/s are over that.
+    measure "$work/ph.out" plain-header "$1" "$ph_t" "$other" "$SECONDS_PER_ROW" "$work/ph-warm.out"
+    measure "$work/mi.out" miss "$1" "$mi_t" "$other" "$SECONDS_PER_ROW" "$work/mi-warm.out"
+    echo "speed $1 $got $round" >>"$results"
     printf '  round %d  openssl speed %-6s %.1f us per signature\n' "$round" "$1" \
         "$(echo "$got" | awk '{print $2 * 1e6 / $1}')"
-}
-
-# trio ALG: plain-header, miss and openssl speed of ALG, each alone on the
-# fronts' CPU, taking turns a second at a time (BENCH_SECONDS turns): the
-# three figures of a round come from the same few seconds of the host, so
-# that the miss ratio can be taken within a round. A in odd rounds, B in
-# even ones.
-trio() {
-    if [ $((round % 2)) = 1 ]; then inst=A; else inst=B; fi
-    eval "port=\$PORT_${inst}_$1 pid=\$pid_$inst"
-    url="http://127.0.0.1:$port"
-    for row in plain-header miss; do
-        $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/unique.lua" "$url/$row" -- "$row-warm-$round" >/dev/null
-    done
-    k=1
-    while [ $k -le "$SECONDS_PER_ROW" ]; do
-        slice plain-header "$1"
-        slice miss "$1"
-        speed "$1"
-        k=$((k + 1))
-    done
 }
 
 # other_load CPU0-TICKS FRONT-NS: CPU 0's busy time that the measured
@@ -387,7 +404,7 @@ other_load() {
 echo "mod_teleport_jwt benchmark: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "wrk -t1 -c$CONNS on loopback, $ROUNDS rounds of ${SECONDS_PER_ROW}s per row (each after a 1 s warm-up);"
 echo "two front httpds (event MPM, 2 processes each)${FRONT_CPU:+ on CPU 0 (wrk and the upstream on CPU 1)}:"
-echo "hit beside plain-basic at the same time; plain-header, miss and openssl speed in turns of 1 s"
+echo "hit beside plain-basic at the same time; plain-header, miss and openssl speed taking turns every ${SLICE}s"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 steal_before=$(cpu0_steal)
 echo
@@ -407,7 +424,7 @@ echo "$steal_before $(cpu0_steal)" | awk '{t = $3 - $1; printf "steal on CPU 0 d
 
 # --- the table ---------------------------------------------------------------
 echo
-awk '
+awk -v slice="$SLICE" '
 function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /s$/) return x * 1000; return x + 0 }
 function sorted(list, a,    n, i, j, t) {
     n = split(list, a, " ")
@@ -427,11 +444,10 @@ function range(list, fmt,    a, n) {
     return sprintf(fmt "-" fmt, a[1], a[n])
 }
 function add(list, item) { return list == "" ? item : list ", " item }
-# "speed alg signatures cpu-seconds round turn"
-$1 == "speed" { SN[$2, $5] += $3; ST[$2, $5] += $4; TS[$2, $5, $6] = $4 * 1e6 / $3; next }
-# "row alg req/s cpu p50 p99 failed other round ns requests turn", a slice
+# "speed alg signatures cpu-seconds round"
+$1 == "speed" { SN[$2, $5] += $3; ST[$2, $5] += $4; next }
+# "row alg req/s cpu p50 p99 failed other round ns requests"
 {
-    if ($12 > 0) { TC[$1, $2, $9, $12] = $10 / 1e3 / $11; if ($12 > turns) turns = $12 }
     key = $1 SUBSEP $2
     if (!(key in seen)) { seen[key] = 1; order[++n] = key; label[key] = $1; algo[key] = $2 }
     rps[key] = rps[key] " " $3; oth[key] = oth[key] " " $8
@@ -453,7 +469,7 @@ END {
         k = order[i]
         printf "| %s | %s | %.0f | %.1f | %s | %.0f%% | %.2f | %.2f | %d |\n", label[k], algo[k], median(rps[k]), median(cpu[k]), range(cpu[k], "%.1f"), median(oth[k]), median(p50[k]), median(p99[k]), bad[k]
     }
-    printf "\n| key | hit req/s / plain | hit CPU/req / plain | raw signature (openssl speed) | miss CPU/req - plain | that / raw signature (quietest turns) | the same, median of rounds |\n"
+    printf "\n| key | hit req/s / plain | hit CPU/req / plain | raw signature (openssl speed) | miss CPU/req - plain | that / raw signature (quietest rounds) | the same, median of rounds |\n"
     printf "|---|---:|---:|---:|---:|---:|---:|\n"
     split("RS256 ES256 EdDSA", algs, " ")
     for (j = 1; j <= 3; j++) {
@@ -466,34 +482,30 @@ END {
             xr = xr " " (C[mi_k, r] - C[ph_k, r]) / S[r]
             ph = ph " " C[ph_k, r]; mi = mi " " C[mi_k, r]; sg = sg " " S[r]
         }
-        # The quietest turns: the three whose plain-header, miss and
+        # The quietest rounds: the three whose plain-header, miss and
         # signature figures are together nearest their lowest of the run
         # (a slowdown only adds time); the ratio is the middle one of
-        # those three.
-        nt = 0
-        for (r = 1; r <= rounds; r++)
-            for (t = 1; t <= turns; t++)
-                if (("plain-header", a, r, t) in TC && ("miss", a, r, t) in TC && (a, r, t) in TS) {
-                    nt++; P[nt] = TC["plain-header", a, r, t]; M[nt] = TC["miss", a, r, t]
-                    G[nt] = TS[a, r, t]; X[nt] = (M[nt] - P[nt]) / G[nt]; TR[nt] = r; TT[nt] = t
-                    if (nt == 1 || P[nt] < lp) lp = P[nt]
-                    if (nt == 1 || M[nt] < lm) lm = M[nt]
-                    if (nt == 1 || G[nt] < lg) lg = G[nt]
-                }
-        for (i = 1; i <= nt; i++) { Q[i] = P[i] / lp + M[i] / lm + G[i] / lg; I[i] = i }
-        for (i = 2; i <= nt; i++)
+        # those three, so that no single round decides it.
+        for (r = 1; r <= rounds; r++) {
+            P[r] = C[ph_k, r]; M[r] = C[mi_k, r]; G[r] = S[r]; X[r] = (M[r] - P[r]) / G[r]
+            if (r == 1 || P[r] < lp) lp = P[r]
+            if (r == 1 || M[r] < lm) lm = M[r]
+            if (r == 1 || G[r] < lg) lg = G[r]
+        }
+        for (r = 1; r <= rounds; r++) { Q[r] = P[r] / lp + M[r] / lm + G[r] / lg; I[r] = r }
+        for (i = 2; i <= rounds; i++)
             for (q = i; q > 1 && Q[I[q - 1]] > Q[I[q]]; q--) { tmp = I[q]; I[q] = I[q - 1]; I[q - 1] = tmp }
-        m = nt < 3 ? nt : 3
+        m = rounds < 3 ? rounds : 3
         for (i = 2; i <= m; i++)
             for (q = i; q > 1 && X[I[q - 1]] > X[I[q]]; q--) { tmp = I[q]; I[q] = I[q - 1]; I[q - 1] = tmp }
         best = I[int((m + 1) / 2)]
         e = M[best] - P[best]; x = X[best]
-        printf "| %s | %.3f (%s) | %.3f (%s) | %.1f us | %.1f us | %.2f (round %d, turn %d) | %.2f (%s) |\n", a, median(hr), range(hr, "%.2f"), median(hc), range(hc, "%.2f"), G[best], e, x, TR[best], TT[best], median(xr), range(xr, "%.2f")
+        printf "| %s | %.3f (%s) | %.3f (%s) | %.1f us | %.1f us | %.2f (round %d) | %.2f (%s) |\n", a, median(hr), range(hr, "%.2f"), median(hc), range(hc, "%.2f"), G[best], e, x, best, median(xr), range(xr, "%.2f")
         # Compared as printed, so that the verdict agrees with the table.
         if (sprintf("%.3f", median(hr)) + 0 < 0.95) missed = add(missed, a " hit req/s")
         if (sprintf("%.3f", median(hc)) + 0 > 1.05) missed = add(missed, a " hit CPU")
         # A miss signs once, with the signature openssl speed times: less
-        # than that means the host changed speed within the turn.
+        # than that means the host changed speed within the round.
         if (sprintf("%.2f", x) + 0 < 0.95) unsure = add(unsure, a " miss")
         else if (sprintf("%.2f", x) + 0 > 1.15) missed = add(missed, a " miss")
     }
@@ -501,16 +513,18 @@ END {
     printf "its own front, so their req/s are with the CPU shared: each hit ratio is taken within a\n"
     printf "round, and the table gives the median over %d rounds and their range in brackets.\n", rounds
     printf "plain-header, miss (both with the user from a header) and openssl speed ran each alone on\n"
-    printf "it, taking turns a second at a time, so that a round'"'"'s three come from the same seconds.\n"
-    printf "A slowdown only ever adds time: the miss ratio is the middle one of the three quietest\n"
-    printf "turns, those whose three figures were together nearest their lowest of the run; the last\n"
-    printf "column gives the median and range of the ratio of whole rounds.\n"
+    printf "it, taking turns of %ss over the same window, so that a round'"'"'s three see the same host;\n", slice
+    printf "their req/s are over their share of the window, their p50/p99 from each one'"'"'s warm-up second\n"
+    printf "alone (a request caught in flight by a turn waits for the others). A slowdown only ever adds time: the miss\n"
+    printf "ratio is the middle one of the three quietest rounds, those whose three figures were\n"
+    printf "together nearest their lowest of the run; the last column gives the median and range of\n"
+    printf "the ratio over all rounds.\n"
     printf "Other load: CPU 0 time that the measured fronts did not take, as a share of theirs.\n"
     printf "Targets: hit req/s / plain >= 0.95; hit CPU/req / plain <= 1.05; miss extra / raw signature <= 1.15\n"
     verdict = unsure == "" && missed == "" ? "all met" : missed == "" ? "all met that could be judged" : "not met for " missed
     printf "In this run: %s\n", verdict
     if (unsure != "")
-        printf "Not judged: %s (under 0.95 times the signature it contains: the host changed speed within a quiet turn; run make bench again)\n", unsure
+        printf "Not judged: %s (under 0.95 times the signature it contains: the host changed speed within a quiet round; run make bench again)\n", unsure
 }' "$results"
 
 # --- instruction counts --------------------------------------------------
