@@ -299,6 +299,13 @@ measure() {
         "$round" "$2" "$3" "$rps" "$cpu" "$p50" "$p99" "$5"
 }
 
+# load SECONDS URL SCRIPT TAG OUTPUT: one wrk on the load generators' CPU,
+# with the latency distribution (TAG goes to the script, to make its
+# identities unique to the row).
+load() {
+    $REST_CPU wrk -t1 -c"$CONNS" -d"$1s" --latency -s "$work/$3" "$2" -- "$4" >"$5"
+}
+
 # pair ALG BASE-ROW BASE-PATH MOD-ROW MOD-PATH SCRIPT: the module row on
 # one front and its baseline on the other, at the same time (A has the
 # module row in odd rounds, B in even ones).
@@ -308,17 +315,17 @@ pair() {
     eval "pid_mod=\$pid_$mod pid_base=\$pid_$base"
     url_base="http://127.0.0.1:$port_base$3"
     url_mod="http://127.0.0.1:$port_mod$5"
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$6" "$url_base" -- "$2-warm-$round" >/dev/null &
+    load 1 "$url_base" "$6" "$2-warm-$round" /dev/null &
     w1=$!
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s -s "$work/$6" "$url_mod" -- "$4-warm-$round" >/dev/null &
+    load 1 "$url_mod" "$6" "$4-warm-$round" /dev/null &
     w2=$!
     wait "$w1" "$w2" || true
     base_before=$(front_ns "$pid_base")
     mod_before=$(front_ns "$pid_mod")
     cpu0_before=$(cpu0_ticks)
-    $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$6" "$url_base" -- "$2-$round" >"$work/base.out" &
+    load "$SECONDS_PER_ROW" "$url_base" "$6" "$2-$round" "$work/base.out" &
     w1=$!
-    $REST_CPU wrk -t1 -c"$CONNS" -d"${SECONDS_PER_ROW}s" --latency -s "$work/$6" "$url_mod" -- "$4-$round" >"$work/mod.out" &
+    load "$SECONDS_PER_ROW" "$url_mod" "$6" "$4-$round" "$work/mod.out" &
     w2=$!
     wait "$w1" "$w2" || true
     base_t=$(($(front_ns "$pid_base") - base_before))
@@ -345,16 +352,16 @@ trio() {
     # The warm-ups, each alone and whole, also give the rows' latency: in
     # the window a request that a stop catches in flight waits out the
     # other two's turns.
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s --latency -s "$work/unique.lua" "$url_ph/plain-header" -- "plain-header-warm-$round" >"$work/ph-warm.out"
-    $REST_CPU wrk -t1 -c"$CONNS" -d1s --latency -s "$work/unique.lua" "$url_mi/miss" -- "miss-warm-$round" >"$work/mi-warm.out"
+    load 1 "$url_ph/plain-header" unique.lua "plain-header-warm-$round" "$work/ph-warm.out"
+    load 1 "$url_mi/miss" unique.lua "miss-warm-$round" "$work/mi-warm.out"
     # Three rows of SECONDS_PER_ROW each: a window three times as long.
     window=$((3 * SECONDS_PER_ROW))
     ph_before=$(front_ns "$pid_ph")
     mi_before=$(front_ns "$pid_mi")
     cpu0_before=$(cpu0_ticks)
-    $REST_CPU wrk -t1 -c"$CONNS" -d"${window}s" --latency -s "$work/unique.lua" "$url_ph/plain-header" -- "plain-header-$round" >"$work/ph.out" &
+    load "$window" "$url_ph/plain-header" unique.lua "plain-header-$round" "$work/ph.out" &
     w_ph=$!
-    $REST_CPU wrk -t1 -c"$CONNS" -d"${window}s" --latency -s "$work/unique.lua" "$url_mi/miss" -- "miss-$round" >"$work/mi.out" &
+    load "$window" "$url_mi/miss" unique.lua "miss-$round" "$work/mi.out" &
     w_mi=$!
     # "Doing 256 bits sign ecdsa's for 6s: 70563 256 bits ECDSA signs in
     # 2.00s": the count, and the CPU time openssl took for it, when its

@@ -16,6 +16,19 @@ count() { # count PASSED FAILED SUITE
     echo "== $3: $1 passed, $2 failed"
 }
 
+# suite NAME LABEL COMMAND...: runs a suite whose last line is "NAME: N
+# passed, N failed" and counts it; without that line, as one failure.
+suite() {
+    name=$1 label=$2
+    shift 2
+    out=$("$@" 2>&1)
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E "^$name: [0-9]+ passed, [0-9]+ failed\$" | tail -n 1)
+    spass=$(printf '%s' "$line" | sed -n "s/^$name: \([0-9]*\) passed.*/\1/p")
+    sfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+    count "${spass:-0}" "${sfail:-1}" "$label"
+}
+
 # --- unit tests (libcheck) ------------------------------------------------
 unit="$builddir/tests/unit/tjwt_unit"
 if [ -x "$unit" ]; then
@@ -85,22 +98,14 @@ count $((tests - fails < 0 ? 0 : tests - fails)) "$fails" "Apache::Test suite"
 # httpd instances, driven by the MCP SDK's client; tokens of every
 # algorithm verified by PyJWT, jose and go-jose. It ends with
 # "mcp: N passed, N failed".
-out=$(TJWT_HTTPD="$HTTPD" TJWT_BUILD_DIR="$builddir" sh "$srcdir/tests/mcp/run.sh" 2>&1)
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -E '^mcp: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
-mpass=$(printf '%s' "$line" | sed -n 's/^mcp: \([0-9]*\) passed.*/\1/p')
-mfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-count "${mpass:-0}" "${mfail:-1}" "MCP and interop tests"
+suite mcp "MCP and interop tests" \
+    env TJWT_HTTPD="$HTTPD" TJWT_BUILD_DIR="$builddir" sh "$srcdir/tests/mcp/run.sh"
 
 # --- make bench, smallest form ---------------------------------------------
 # tests/bench-smoke.sh: one round of one second per row, that the benchmark
 # still runs end to end and prints its whole table; it judges no figure.
-out=$(HTTPD="$HTTPD" APXS="$APXS" sh "$srcdir/tests/bench-smoke.sh" 2>&1)
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -E '^bench: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
-bpass=$(printf '%s' "$line" | sed -n 's/^bench: \([0-9]*\) passed.*/\1/p')
-bfail=$(printf '%s' "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-count "${bpass:-0}" "${bfail:-1}" "make bench, smallest form"
+suite bench "make bench, smallest form" \
+    env HTTPD="$HTTPD" APXS="$APXS" sh "$srcdir/tests/bench-smoke.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
