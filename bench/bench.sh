@@ -306,6 +306,15 @@ load() {
     $REST_CPU wrk -t1 -c"$CONNS" -d"$1s" --latency -s "$work/$3" "$2" -- "$4" >"$5"
 }
 
+# start SECONDS URL SCRIPT TAG OUTPUT: the same in the background, with
+# wrk's own pid in $started (taskset execs wrk), so that trio can stop
+# and continue wrk itself; a function run with & would give the pid of a
+# subshell, and stopping that does not stop wrk.
+start() {
+    $REST_CPU wrk -t1 -c"$CONNS" -d"$1s" --latency -s "$work/$3" "$2" -- "$4" >"$5" &
+    started=$!
+}
+
 # pair ALG BASE-ROW BASE-PATH MOD-ROW MOD-PATH SCRIPT: the module row on
 # one front and its baseline on the other, at the same time (A has the
 # module row in odd rounds, B in even ones).
@@ -315,18 +324,18 @@ pair() {
     eval "pid_mod=\$pid_$mod pid_base=\$pid_$base"
     url_base="http://127.0.0.1:$port_base$3"
     url_mod="http://127.0.0.1:$port_mod$5"
-    load 1 "$url_base" "$6" "$2-warm-$round" /dev/null &
-    w1=$!
-    load 1 "$url_mod" "$6" "$4-warm-$round" /dev/null &
-    w2=$!
+    start 1 "$url_base" "$6" "$2-warm-$round" /dev/null
+    w1=$started
+    start 1 "$url_mod" "$6" "$4-warm-$round" /dev/null
+    w2=$started
     wait "$w1" "$w2" || true
     base_before=$(front_ns "$pid_base")
     mod_before=$(front_ns "$pid_mod")
     cpu0_before=$(cpu0_ticks)
-    load "$SECONDS_PER_ROW" "$url_base" "$6" "$2-$round" "$work/base.out" &
-    w1=$!
-    load "$SECONDS_PER_ROW" "$url_mod" "$6" "$4-$round" "$work/mod.out" &
-    w2=$!
+    start "$SECONDS_PER_ROW" "$url_base" "$6" "$2-$round" "$work/base.out"
+    w1=$started
+    start "$SECONDS_PER_ROW" "$url_mod" "$6" "$4-$round" "$work/mod.out"
+    w2=$started
     wait "$w1" "$w2" || true
     base_t=$(($(front_ns "$pid_base") - base_before))
     mod_t=$(($(front_ns "$pid_mod") - mod_before))
@@ -344,6 +353,20 @@ pair() {
 # what it has in hand and then sit idle. A has plain-header in odd
 # rounds, B in even ones.
 SLICE=0.2
+
+# is_program PID NAME: whether PID is NAME itself (once it has exec'ed),
+# as the turns need: stopping a shell that waits for NAME would not stop
+# NAME, and the rows would run side by side unnoticed. Fails the run if
+# not.
+is_program() {
+    n=0
+    until [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; do
+        n=$((n + 1))
+        [ $n -lt 100 ] || { echo "bench: process $1 is not $2 itself; the turns cannot stop it" >&2; exit 1; }
+        sleep 0.01
+    done
+}
+
 trio() {
     if [ $((round % 2)) = 1 ]; then ph=A mi=B; else ph=B mi=A; fi
     eval "url_ph=http://127.0.0.1:\$PORT_${ph}_$1 url_mi=http://127.0.0.1:\$PORT_${mi}_$1"
@@ -359,15 +382,18 @@ trio() {
     ph_before=$(front_ns "$pid_ph")
     mi_before=$(front_ns "$pid_mi")
     cpu0_before=$(cpu0_ticks)
-    load "$window" "$url_ph/plain-header" unique.lua "plain-header-$round" "$work/ph.out" &
-    w_ph=$!
-    load "$window" "$url_mi/miss" unique.lua "miss-$round" "$work/mi.out" &
-    w_mi=$!
+    start "$window" "$url_ph/plain-header" unique.lua "plain-header-$round" "$work/ph.out"
+    w_ph=$started
+    start "$window" "$url_mi/miss" unique.lua "miss-$round" "$work/mi.out"
+    w_mi=$started
     # "Doing 256 bits sign ecdsa's for 6s: 70563 256 bits ECDSA signs in
     # 2.00s": the count, and the CPU time openssl took for it, when its
     # signing phase ends (by an alarm, after the window).
     $FRONT_CPU openssl speed -seconds "$window" "$what" >/dev/null 2>"$work/speed.out" &
     w_sp=$!
+    # Before the first stop: a process stopped before its exec never gets
+    # there.
+    is_program "$w_ph" wrk && is_program "$w_mi" wrk && is_program "$w_sp" openssl
     kill -STOP "$w_mi" "$w_sp" 2>/dev/null || true
     i=0
     while kill -0 "$w_ph" 2>/dev/null || kill -0 "$w_mi" 2>/dev/null ||
