@@ -250,7 +250,7 @@ pid_B=$(cat "$work/front-b.pid")
 # CPU time a front httpd has used so far, in nanoseconds: the CPU clock
 # of each of its processes (clock_gettime on a process's clock id, the
 # scheduler's own count of its run time), finer than /proc's clock ticks,
-# whose 10 ms would be 1% of a one-second turn. The fronts' processes stay
+# whose 10 ms are several per cent of the miss ratio. The fronts' processes stay
 # for the whole run (fixed numbers), so none takes its time away by
 # exiting. Run on the other CPU, outside the measured seconds.
 front_ns() { # parent-pid
@@ -344,16 +344,6 @@ pair() {
     measure "$work/mod.out" "$4" "$1" "$mod_t" "$other"
 }
 
-# trio ALG: plain-header (on one front), miss (on the other) and `openssl
-# speed` of ALG, started together and made to take turns on CPU 0 every
-# SLICE seconds: the two that are not running are stopped (SIGSTOP), so
-# each runs alone, as when they ran one after another, and over the
-# window the three see the same state of the host, so that their ratio is
-# taken at one moment. Stopping a wrk (not a front) lets the front finish
-# what it has in hand and then sit idle. A has plain-header in odd
-# rounds, B in even ones.
-SLICE=0.2
-
 # is_program PID NAME: whether PID is NAME itself (once it has exec'ed),
 # as the turns need: stopping a shell that waits for NAME would not stop
 # NAME, and the rows would run side by side unnoticed. Fails the run if
@@ -366,6 +356,16 @@ is_program() {
         sleep 0.01
     done
 }
+
+# trio ALG: plain-header (on one front), miss (on the other) and `openssl
+# speed` of ALG, started together and made to take turns on CPU 0 every
+# SLICE seconds: the two that are not running are stopped (SIGSTOP), so
+# each runs alone, as when they ran one after another, and over the
+# window the three see the same state of the host, so that their ratio is
+# taken at one moment. Stopping a wrk (not a front) lets the front finish
+# what it has in hand and then sit idle. A has plain-header in odd
+# rounds, B in even ones.
+SLICE=0.2
 
 trio() {
     if [ $((round % 2)) = 1 ]; then ph=A mi=B; else ph=B mi=A; fi
@@ -468,10 +468,6 @@ function median(list,    a, n) {
     n = sorted(list, a)
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-function least(list,    a) {
-    sorted(list, a)
-    return a[1]
-}
 function range(list, fmt,    a, n) {
     n = sorted(list, a)
     return sprintf(fmt "-" fmt, a[1], a[n])
@@ -506,14 +502,13 @@ END {
     printf "|---|---:|---:|---:|---:|---:|---:|\n"
     split("RS256 ES256 EdDSA", algs, " ")
     for (j = 1; j <= 3; j++) {
-        a = algs[j]; hr = hc = xr = ph = mi = sg = ""
+        a = algs[j]; hr = hc = xr = ""
         ph_k = "plain-header" SUBSEP a; mi_k = "miss" SUBSEP a
         for (r = 1; r <= rounds; r++) {
             hr = hr " " R["hit", a, r] / R["plain-basic", a, r]
             hc = hc " " C["hit" SUBSEP a, r] / C["plain-basic" SUBSEP a, r]
             S[r] = ST[a, r] * 1e6 / SN[a, r]
             xr = xr " " (C[mi_k, r] - C[ph_k, r]) / S[r]
-            ph = ph " " C[ph_k, r]; mi = mi " " C[mi_k, r]; sg = sg " " S[r]
         }
         # The quietest rounds: the three whose plain-header, miss and
         # signature figures are together nearest their lowest of the run
@@ -547,12 +542,12 @@ END {
     printf "round, and the table gives the median over %d rounds and their range in brackets.\n", rounds
     printf "plain-header, miss (both with the user from a header) and openssl speed ran each alone on\n"
     printf "it, taking turns of %ss over the same window, so that a round'"'"'s three see the same host;\n", slice
-    printf "their req/s are over their share of the window, their p50/p99 from each one'"'"'s warm-up second\n"
-    printf "alone (a request caught in flight by a turn waits for the others). A slowdown only ever adds time: the miss\n"
-    printf "ratio is the middle one of the three quietest rounds, those whose three figures were\n"
-    printf "together nearest their lowest of the run; the last column gives the median and range of\n"
-    printf "the ratio over all rounds.\n"
-    printf "Other load: CPU 0 time that the measured fronts did not take, as a share of theirs.\n"
+    printf "their req/s are over their share of the window, their p50/p99 from each one'"'"'s warm-up\n"
+    printf "second alone (a request caught in flight by a turn waits for the others). A slowdown only\n"
+    printf "ever adds time: the miss ratio is the middle one of the three quietest rounds, those whose\n"
+    printf "three figures were together nearest their lowest of the run; the last column gives the\n"
+    printf "median and range of the ratio over all rounds.\n"
+    printf "Other load: CPU 0 time that the measured fronts (and openssl) did not take, as a share of theirs.\n"
     printf "Targets: hit req/s / plain >= 0.95; hit CPU/req / plain <= 1.05; miss extra / raw signature <= 1.15\n"
     verdict = unsure == "" && missed == "" ? "all met" : missed == "" ? "all met that could be judged" : "not met for " missed
     printf "In this run: %s\n", verdict
