@@ -522,6 +522,9 @@ EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err)
     BIGNUM *bn_n = NULL, *bn_e = NULL;
     apr_size_t alen = 0, blen = 0;
     unsigned char *a, *b;
+    /* The builder keeps a pointer to the point, not a copy, until
+     * OSSL_PARAM_BLD_to_param: it must live as long as the builder. */
+    unsigned char point[65];
 
     if (!kty) {
         *err = "JWK has no kty";
@@ -553,7 +556,6 @@ EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err)
         ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
     }
     else if (strcmp(kty, "EC") == 0 && crv && strcmp(crv, "P-256") == 0) {
-        unsigned char point[65];
         a = tjwt_jwk_member(p, jwk, "x", &alen);
         b = tjwt_jwk_member(p, jwk, "y", &blen);
         if (!a || !b || alen != 32 || blen != 32) {
