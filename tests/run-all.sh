@@ -121,6 +121,10 @@ if [ -n "${SAN_PRELOAD:-}" ] && [ -f "$san_module" ]; then
     export ASAN_OPTIONS="use_sigaltstack=0:log_path=$SAN_LOGS/asan"
     export UBSAN_OPTIONS="print_stacktrace=1:log_path=$SAN_LOGS/ubsan"
     unit "$builddir/tests/unit/tjwt_unit_san" "unit tests, ASan and UBSan"
+    # The fuzz target on every seed (tests/fuzz/): parsers of what clients
+    # and cache servers send, with the properties the target checks.
+    suite fuzz "fuzz seeds, ASan and UBSan" \
+        "$builddir/tests/fuzz/tjwt_fuzz_replay" "$srcdir"/tests/fuzz/seeds/*
     # httpd frees its pools at exit, not each allocation: no leak check.
     export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
     export SAN_PRELOAD SAN_HTTPD="$HTTPD"
