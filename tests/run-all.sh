@@ -140,7 +140,7 @@ if [ -n "${SAN_PRELOAD:-}" ] && [ -f "$san_module" ]; then
     unset ASAN_OPTIONS UBSAN_OPTIONS
     rm -rf "$SAN_LOGS"
 else
-    echo "== AddressSanitizer and UBSan: not built by this compiler; skipped"
+    echo "== AddressSanitizer and UBSan: skipped (configure found no compiler support, or run-all.sh was run without make check's SAN_PRELOAD)"
 fi
 
 # --- MCP servers behind Apache, and interop (node's test runner) -----------
