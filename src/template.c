@@ -20,6 +20,11 @@
  * usable from the unit tests, which do not run inside httpd. */
 struct tjwt_regex {
     pcre2_code *code;
+    /* One Unicode letter or decimal digit: what Go's Regexp.Expand takes
+     * as part of a $name. Compiled here, at configuration time, because
+     * C has no locale-free Unicode classification and requests must not
+     * compile. NULL if it could not be compiled: then only ASCII counts. */
+    pcre2_code *name_char;
 };
 
 static apr_status_t tjwt_regex_cleanup(void *data)
@@ -49,6 +54,12 @@ static struct tjwt_regex *tjwt_regex_compile(apr_pool_t *p, const char *re,
     rx = apr_palloc(p, sizeof(*rx));
     rx->code = c;
     apr_pool_cleanup_register(p, c, tjwt_regex_cleanup, apr_pool_cleanup_null);
+    rx->name_char =
+        pcre2_compile((PCRE2_SPTR) "[\\p{L}\\p{Nd}]", PCRE2_ZERO_TERMINATED,
+                      PCRE2_UTF | PCRE2_ANCHORED, &code, &off, NULL);
+    if (rx->name_char)
+        apr_pool_cleanup_register(p, rx->name_char, tjwt_regex_cleanup,
+                                  apr_pool_cleanup_null);
     return rx;
 }
 
@@ -228,33 +239,101 @@ const char *tjwt_email_local(apr_pool_t *p, const char *value)
     return apr_pstrmemdup(p, value, at - value);
 }
 
-/* Appends repl to buf, expanding $N, ${N} and $$ against the match. */
-static void tjwt_expand(apr_array_header_t *buf, const char *repl,
+/* The length of the character at s if it may be part of a $name in a
+ * replacement, else 0. Go's Regexp.Expand takes a name as the longest run
+ * of Unicode letters, decimal digits and '_' (unicode.IsLetter, IsDigit),
+ * so "$1é" names a group "1é" rather than group 1 followed by "é". */
+static size_t tjwt_name_char(const struct tjwt_regex *re, const char *s)
+{
+    unsigned char c = (unsigned char)*s;
+    size_t n;
+    pcre2_match_data *md;
+    int rc;
+
+    if (c < 0x80)
+        return apr_isalnum(c) || c == '_' ? 1 : 0;
+    if (!re->name_char)
+        return 0;
+    /* The length the lead byte announces. A malformed sequence fails
+     * PCRE2's UTF check and so ends the name, as in Go, which decodes it
+     * as U+FFFD, neither a letter nor a digit. */
+    n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (strnlen(s, n) < n)
+        return 0;
+    md = pcre2_match_data_create(1, NULL);
+    if (!md)
+        return 0;
+    rc = pcre2_match(re->name_char, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc > 0 ? n : 0;
+}
+
+/* The group a $name stands for, or -1 if there is none. As in Go, a name
+ * of decimal digits without a leading zero is a group number, and any
+ * other name is a group name: "$01" and "$1x" name groups that cannot
+ * exist, so they expand to nothing. */
+static int tjwt_group_number(apr_pool_t *p, const struct tjwt_regex *re,
+                             const char *name, size_t len)
+{
+    size_t i;
+    int num = 0;
+
+    for (i = 0; i < len; i++) {
+        /* Go's bound, which also keeps num from overflowing. */
+        if (name[i] < '0' || name[i] > '9' || num >= 100000000) {
+            num = -1;
+            break;
+        }
+        num = num * 10 + (name[i] - '0');
+    }
+    if (name[0] == '0' && len > 1)
+        num = -1;
+    if (num >= 0)
+        return num;
+    num = pcre2_substring_number_from_name(
+        re->code, (PCRE2_SPTR)apr_pstrmemdup(p, name, len));
+    return num < 0 ? -1 : num;
+}
+
+/* Appends repl to buf, expanding it against the match as Go's
+ * Regexp.Expand does: $name and ${name} stand for a capture, by number
+ * or by name; $$ for $; a $ that starts neither is copied as it is. */
+static void tjwt_expand(apr_pool_t *p, apr_array_header_t *buf,
+                        const struct tjwt_regex *re, const char *repl,
                         const char *subject, const PCRE2_SIZE *ov, int groups)
 {
-    const char *c;
+    const char *c = repl;
 
-    for (c = repl; *c; c++) {
-        int n = -1;
-        if (*c == '$' && c[1] == '$') {
+    while (*c) {
+        const char *name, *end;
+        size_t w;
+        int brace, n;
+
+        if (*c != '$') {
+            APR_ARRAY_PUSH(buf, char) = *c++;
+            continue;
+        }
+        c++;
+        if (*c == '$') {
             APR_ARRAY_PUSH(buf, char) = '$';
             c++;
             continue;
         }
-        if (*c == '$' && apr_isdigit(c[1])) {
-            n = c[1] - '0';
-            c++;
-        }
-        else if (*c == '$' && c[1] == '{' && apr_isdigit(c[2]) && c[3] == '}') {
-            n = c[2] - '0';
-            c += 3;
-        }
-        if (n < 0) {
-            APR_ARRAY_PUSH(buf, char) = *c;
+        brace = *c == '{';
+        name = end = c + brace;
+        while ((w = tjwt_name_char(re, end)))
+            end += w;
+        if (end == name || (brace && *end != '}')) {
+            /* Not a name: the $ is literal text, and what follows it is
+             * read again as such. */
+            APR_ARRAY_PUSH(buf, char) = '$';
             continue;
         }
-        /* A group that did not take part expands to nothing, as in Go. */
-        if (n < groups && ov[2 * n] != PCRE2_UNSET) {
+        c = end + brace;
+        n = tjwt_group_number(p, re, name, end - name);
+        /* No such group, or one that did not take part: nothing, as in
+         * Go. pcre2_match leaves groups from rc on unset. */
+        if (n >= 0 && n < groups && ov[2 * n] != PCRE2_UNSET) {
             PCRE2_SIZE i;
             for (i = ov[2 * n]; i < ov[2 * n + 1]; i++)
                 APR_ARRAY_PUSH(buf, char) = subject[i];
@@ -262,34 +341,60 @@ static void tjwt_expand(apr_array_header_t *buf, const char *repl,
     }
 }
 
+/* The offset of the character after the one at pos. value is valid UTF-8
+ * (pcre2_match has checked it), so skipping continuation bytes is enough;
+ * past the end it is len + 1, which ends the search. */
+static PCRE2_SIZE tjwt_next_char(const char *value, PCRE2_SIZE len,
+                                 PCRE2_SIZE pos)
+{
+    if (pos >= len)
+        return len + 1;
+    for (pos++; pos < len && ((unsigned char)value[pos] & 0xc0) == 0x80; pos++)
+        ;
+    return pos;
+}
+
 const char *tjwt_regexp_replace(apr_pool_t *p, const struct tjwt_regex *re,
                                 const char *repl, const char *value)
 {
     apr_array_header_t *buf = apr_array_make(p, 64, 1);
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
-    PCRE2_SIZE len = strlen(value), pos = 0, copied = 0, *ov;
-    int matched = 0, rc;
+    PCRE2_SIZE len = strlen(value), pos = 0, last = 0, *ov;
+    int matched = 0, replace, rc;
 
     if (!md)
         return NULL;
     ov = pcre2_get_ovector_pointer(md);
+    /* Go's ReplaceAllString loop. A value that is not valid UTF-8 fails
+     * the first pcre2_match and is dropped like one that does not match. */
     while (pos <= len) {
         rc = pcre2_match(re->code, (PCRE2_SPTR)value, len, pos, 0, md, NULL);
         if (rc < 0)
             break;
         matched = 1;
-        while (copied < ov[0])
-            APR_ARRAY_PUSH(buf, char) = value[copied++];
-        tjwt_expand(buf, repl, value, ov, rc);
-        copied = ov[1];
-        /* After an empty match, step one character on to make progress. */
-        pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+        /* Go does not replace an empty match right after the previous
+         * match, so that a pattern that matches both empty and non-empty
+         * text replaces a run once: "a*" on "baaac" gives "-b-c-", and
+         * ".*" on "abc" gives "X", not "XX". Tested before the copy below
+         * moves last. */
+        replace = ov[1] > last || ov[0] == 0;
+        while (last < ov[0])
+            APR_ARRAY_PUSH(buf, char) = value[last++];
+        if (replace)
+            tjwt_expand(p, buf, re, repl, value, ov, rc);
+        last = ov[1];
+        /* After an empty match, step one character on, not one byte: a
+         * byte would land inside a multi-byte character, which PCRE2
+         * refuses as a start offset, ending the loop early. (When the
+         * empty match is past pos, Go first searches at it again, finds
+         * it again and skips it; stepping at once gives the same.) */
+        pos = ov[1] > ov[0] ? ov[1] : tjwt_next_char(value, len, ov[1]);
     }
     pcre2_match_data_free(md);
     if (!matched)
         return NULL;
-    while (copied < len)
-        APR_ARRAY_PUSH(buf, char) = value[copied++];
+    while (last < len)
+        APR_ARRAY_PUSH(buf, char) = value[last++];
     APR_ARRAY_PUSH(buf, char) = '\0';
     return buf->elts;
 }

@@ -38,9 +38,9 @@ apr_array_header_t *tjwt_template_eval(apr_pool_t *p, const tjwt_template *t,
                                        const apr_array_header_t *traits);
 
 /* Regexp replacement as Teleport does it (Go's ReplaceAllString): every
- * match of re in value is replaced by repl, in which $N and ${N} stand
- * for capture N and $$ for $. Returns NULL when re does not match, so
- * that the value is dropped. */
+ * match of re in value is replaced by repl, expanded as Go's
+ * Regexp.Expand does ($N, ${N}, $name, ${name}; $$ for $). Returns NULL
+ * when re does not match, so that the value is dropped. */
 const char *tjwt_regexp_replace(apr_pool_t *p, const struct tjwt_regex *re,
                                 const char *repl, const char *value);
 

@@ -5,6 +5,7 @@
 #include "src/claims.h"
 #include "src/template.h"
 
+#include <apr_strings.h>
 #include <string.h>
 
 static apr_array_header_t *traits(void)
@@ -130,6 +131,92 @@ START_TEST(test_no_token_no_header)
 }
 END_TEST
 
+/* regexp.replace against Go's regexp.(*Regexp).ReplaceAllString, which
+ * Teleport uses. Every expected value was produced by Go 1.19. out is NULL
+ * when the pattern does not match, so that the value is dropped. */
+static const struct {
+    const char *re, *value, *repl, *out;
+} replaces[] = {
+    /* An empty match right after a match is not replaced. */
+    {"a*", "baaac", "-", "-b-c-"},
+    {".*", "abc", "X", "X"},
+    {"b*", "abc", "-", "-a-c-"},
+    {"a|", "abc", "-", "-b-c-"},
+    /* Empty matches step one character on, not one byte. */
+    {"x*", "\xc3\xa9", "-", "-\xc3\xa9-"},
+    {"x*",
+     "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+     "b",
+     "-", "-a-\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80-b-"},
+    {"", "abc", "-", "-a-b-c-"},
+    {"", "", "-", "-"},
+    {"$", "abc", "-", "abc-"},
+    {"\\b", "ab cd", "|", "|ab| |cd|"},
+    {"x", "abc", "-", NULL},
+    /* A value that is not UTF-8 is dropped, like one that does not match. */
+    {"a", "a\xff", "-", NULL},
+    /* $ expansion as Regexp.Expand. */
+    {"(a)(b)?", "a", "[$2]", "[]"},
+    {"(a)", "a", "[$10]", "[]"},
+    {"(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)", "abcdefghij", "[$10|${1}0|$9]",
+     "[j|a0|i]"},
+    {"(a)", "a", "[${1}0]", "[a0]"},
+    {"(a)", "a", "[$1x]", "[]"},
+    {"(a)", "a", "[$$]", "[$]"},
+    {"(a)", "a", "[$1$]", "[a$]"},
+    {"(a)", "a", "x$", "x$"},
+    {"(u)(b)", "ubuntu", "${2}$1$$", "bu$untu"},
+    {"(a)", "a", "[$0|$01|${0}|${}|${1|$ 1|$-]", "[a||a|${}|${1|$ 1|$-]"},
+    {"(a)", "a", "[$999999999|$1000000000]", "[|]"},
+    {"(a)", "a", "[$_]", "[]"},
+    /* A name runs over Unicode letters too: $1é is the group "1é". */
+    {"(a)", "a", "[$1\xc3\xa9|$\xc3\xa9|${1}\xc3\xa9]", "[||a\xc3\xa9]"},
+    /* Named groups. */
+    {"(?P<first>a)(?P<x>b)", "ab", "[$x|${first}|$first|$nosuch|${x}y]",
+     "[b|a|a||by]"},
+    {"(?P<n_1>a)", "a", "[$n_1|${n_1}]", "[a|a]"},
+    {"(a)(?P<n>x)?", "a", "[$n]", "[]"},
+};
+
+/* Compiles re as a template does, escaping it for the template's quotes. */
+static const struct tjwt_regex *compile(const char *re)
+{
+    tjwt_template *t = NULL;
+    char *q = apr_palloc(tjwt_test_pool, 2 * strlen(re) + 1), *o = q;
+    const char *err;
+
+    for (; *re; re++) {
+        if (*re == '"' || *re == '\\')
+            *o++ = '\\';
+        *o++ = *re;
+    }
+    *o = '\0';
+    err = tjwt_template_parse(
+        tjwt_test_pool, "X-Test",
+        apr_psprintf(tjwt_test_pool,
+                     "{{regexp.replace(internal.x, \"%s\", \"\")}}", q),
+        &t);
+    ck_assert_msg(err == NULL, "'%s' refused: %s", q, err);
+    return t->re;
+}
+
+START_TEST(test_regexp_replace)
+{
+    const char *out =
+        tjwt_regexp_replace(tjwt_test_pool, compile(replaces[_i].re),
+                            replaces[_i].repl, replaces[_i].value);
+
+    if (!replaces[_i].out)
+        ck_assert_msg(out == NULL, "/%s/ on '%s' gave '%s', not no match",
+                      replaces[_i].re, replaces[_i].value, out);
+    else
+        ck_assert_msg(out && strcmp(out, replaces[_i].out) == 0,
+                      "/%s/ on '%s' with '%s' gave '%s', not '%s'",
+                      replaces[_i].re, replaces[_i].value, replaces[_i].repl,
+                      out ? out : "(no match)", replaces[_i].out);
+}
+END_TEST
+
 START_TEST(test_email_local)
 {
     ck_assert_str_eq(tjwt_email_local(tjwt_test_pool, "a.b@c"), "a.b");
@@ -153,6 +240,8 @@ Suite *tjwt_suite_template(void)
                         (int)(sizeof(errors) / sizeof(errors[0])));
     tcase_add_test(tc, test_error_lists_accepted);
     tcase_add_test(tc, test_no_token_no_header);
+    tcase_add_loop_test(tc, test_regexp_replace, 0,
+                        (int)(sizeof(replaces) / sizeof(replaces[0])));
     tcase_add_test(tc, test_email_local);
     suite_add_tcase(s, tc);
     return s;
