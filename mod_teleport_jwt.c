@@ -91,6 +91,7 @@ static void tjwt_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_post_config(tjwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(tjwt_fixups, before_us, after_us, APR_HOOK_MIDDLE);
+    ap_hook_fixups(tjwt_fixups_last, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);

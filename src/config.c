@@ -53,6 +53,31 @@ void *tjwt_create_dir_conf(apr_pool_t *p, char *dir)
 #define TJWT_MERGE_PTR(m) (add->m ? add->m : base->m)
 #define TJWT_MERGE_INT(m) (add->m != TJWT_UNSET ? add->m : base->m)
 
+/* Merges run on every request for most scopes: share a list when only
+ * one side has one, as nearly always. Duplicates do no harm. */
+static apr_array_header_t *
+tjwt_names_union(apr_pool_t *p, apr_array_header_t *a, apr_array_header_t *b)
+{
+    if (!a || a == b)
+        return b;
+    if (!b)
+        return a;
+    return apr_array_append(p, a, b);
+}
+
+/* Records a header name the scope owns (see tjwt_dir_conf). */
+static void tjwt_own(cmd_parms *cmd, tjwt_dir_conf *d, const char *name)
+{
+    if (!d->owned)
+        d->owned = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(d->owned, const char *) = name;
+    if (tjwt_in_htaccess(cmd))
+        return;
+    if (!d->owned_by_server)
+        d->owned_by_server = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(d->owned_by_server, const char *) = name;
+}
+
 void *tjwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     tjwt_dir_conf *base = basev, *add = addv;
@@ -70,6 +95,11 @@ void *tjwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->traits = TJWT_MERGE_PTR(traits);
     d->expiry = TJWT_MERGE_PTR(expiry);
     d->headers = TJWT_MERGE_PTR(headers);
+    d->headers_htaccess =
+        add->headers ? add->headers_htaccess : base->headers_htaccess;
+    d->owned = tjwt_names_union(p, base->owned, add->owned);
+    d->owned_by_server =
+        tjwt_names_union(p, base->owned_by_server, add->owned_by_server);
     return d;
 }
 
@@ -148,6 +178,7 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                             "this scope",
                             cmd->cmd->name, arg);
     d->assertion_header = arg;
+    tjwt_own(cmd, d, arg);
     return NULL;
 }
 
@@ -241,6 +272,17 @@ int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name)
     for (i = 0; d->headers && i < d->headers->nelts; i++) {
         if (tjwt_same_header(
                 name, APR_ARRAY_IDX(d->headers, i, tjwt_template *)->header))
+            return 1;
+    }
+    return 0;
+}
+
+int tjwt_name_in(const apr_array_header_t *names, const char *name)
+{
+    int i;
+
+    for (i = 0; names && i < names->nelts; i++) {
+        if (tjwt_same_header(name, APR_ARRAY_IDX(names, i, const char *)))
             return 1;
     }
     return 0;
@@ -377,6 +419,8 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
     if (!d->headers)
         d->headers = apr_array_make(cmd->pool, 2, sizeof(tjwt_template *));
     APR_ARRAY_PUSH(d->headers, tjwt_template *) = t;
+    d->headers_htaccess = tjwt_in_htaccess(cmd);
+    tjwt_own(cmd, d, t->header);
     return NULL;
 }
 

@@ -43,6 +43,16 @@ typedef struct {
     apr_array_header_t *traits;  /* tjwt_value_src */
     ap_expr_info_t *expiry;      /* NULL: no identity expiry */
     apr_array_header_t *headers; /* tjwt_template * */
+    int headers_htaccess;        /* headers came from an .htaccess file */
+    /* Header names owned here (const char *): this scope's assertion
+     * header and templates and those of every scope merged into it. A
+     * union, not replaced like the lists above: an inner scope that sends
+     * other headers still serves upstreams that trust the outer ones, so
+     * a client's copy of any of them is removed. */
+    apr_array_header_t *owned;
+    /* The same, of the server configuration only: the names an .htaccess
+     * template may not redefine. */
+    apr_array_header_t *owned_by_server;
 } tjwt_dir_conf;
 
 /* TeleportJWTCache's backend; defined in cache_socache.c. */
@@ -87,6 +97,8 @@ tjwt_claims_mode_e tjwt_dir_claims_mode(const tjwt_dir_conf *d);
 int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d);
 /* Whether a TeleportJWTHeader of the scope sets name. */
 int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name);
+/* Whether name is in a list of header names (tjwt_same_header). */
+int tjwt_name_in(const apr_array_header_t *names, const char *name);
 /* Header names compared as gateways do: case-insensitive, '_' as '-'. */
 int tjwt_same_header(const char *a, const char *b);
 /* The assertion header name, or NULL when it is Off. */

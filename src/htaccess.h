@@ -7,10 +7,13 @@
 
 #include <http_config.h>
 
-/* Returns NULL when no .htaccess file that applies to r configures a
- * module that can change the user or what the claim sources read;
- * otherwise a description of the first one ("<dir>/.htaccess configures
- * mod_authn_file.c"), and then no token may be issued. */
+/* Returns NULL when every .htaccess file that applies to r, sections
+ * included, configures only modules that cannot change the user, what the
+ * claim sources read or where the request goes (this module, mod_authz_*
+ * and a short list of response-shaping ones) and sets no handler;
+ * otherwise a description of the first one that does ("the .htaccess
+ * file in <dir> configures mod_authn_file.c"), and then no token may be
+ * issued. */
 const char *tjwt_htaccess_tainted(request_rec *r);
 
 /* Whether a directive is being read from an .htaccess file. */

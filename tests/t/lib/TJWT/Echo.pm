@@ -16,13 +16,18 @@ use JSON::PP ();
 sub handler {
     my $r = shift;
     my @headers;
+    my %jwt_env;
     $r->headers_in->do(sub { push @headers, [ $_[0], $_[1] ]; 1 });
+    # Every variable that holds a token, also as renamed by an internal
+    # redirect (REDIRECT_TELEPORT_JWT).
+    $r->subprocess_env->do(sub { $jwt_env{ $_[0] } = $_[1] if $_[0] =~ /TELEPORT_JWT/; 1 });
     $r->content_type('application/json');
     $r->print(JSON::PP->new->canonical->encode({
         method       => $r->method,
         uri          => $r->unparsed_uri,
         headers      => \@headers,
         teleport_jwt => scalar $r->subprocess_env->get('TELEPORT_JWT'),
+        jwt_env      => \%jwt_env,
     }));
     return Apache2::Const::OK;
 }
