@@ -6,6 +6,7 @@
 #include "sha256.h"
 
 #include <apr_general.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_thread_mutex.h>
@@ -214,6 +215,10 @@ int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
     mode = apr_strtoi64(end + 1, &end, 10);
     if (*end || mode < TJWT_CLAIMS_ROLES_AND_TRAITS || mode > TJWT_CLAIMS_NONE)
         return -1;
+    /* Times this server could have written: the arithmetic on them later
+     * cannot overflow whatever another process stored. */
+    if (e->iat <= 0 || e->exp <= e->iat || e->exp - e->iat > TJWT_MAX_LIFETIME)
+        return -1;
     e->mode = (tjwt_claims_mode_e)mode;
     len -= (apr_size_t)(nl + 1 - data);
     /* A token is printable ASCII; anything else is not ours. */
@@ -232,8 +237,21 @@ static int tjwt_mode_reachable(tjwt_claims_mode_e asked, tjwt_claims_mode_e got)
     return asked == TJWT_CLAIMS_ROLES_AND_TRAITS && got == TJWT_CLAIMS_ROLES;
 }
 
+/* Whether s is n base64url characters and nothing else. */
+static int tjwt_is_b64url(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!apr_isalnum(s[i]) && s[i] != '-' && s[i] != '_')
+            return 0;
+    }
+    return s[n] == '\0';
+}
+
 int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
-                             const char *jws_header, const tjwt_claims *asked)
+                             const char *jws_header, apr_size_t sig_len,
+                             const tjwt_claims *asked)
 {
     apr_size_t hlen = strlen(jws_header);
     tjwt_claims c = *asked;
@@ -252,7 +270,10 @@ int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
         return 0;
     payload = e->token + hlen + 1;
     dot = strchr(payload, '.');
-    if (!dot)
+    /* The signature is not checked (a verification costs more than an
+     * ES256 signature), but it is exactly what the key makes, in length
+     * and alphabet: nothing else, a CR or LF above all, reaches a header. */
+    if (!dot || !tjwt_is_b64url(dot + 1, TJWT_B64URL_LEN(sig_len)))
         return 0;
     c.iat = e->iat;
     c.exp = e->exp;

@@ -85,9 +85,12 @@ int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
  * protected header, the same lifetime (or the same identity expiry), and
  * the payload of these claims with the entry's times and a mode the size
  * fallback can reach. Whoever can write to Redis could otherwise hand one
- * user another user's (genuinely signed) token. Returns 1 if it is. */
+ * user another user's (genuinely signed) token. Its signature must be
+ * sig_len bytes in base64url, the length of the key's signatures.
+ * Returns 1 if it is. */
 int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
-                             const char *jws_header, const tjwt_claims *asked);
+                             const char *jws_header, apr_size_t sig_len,
+                             const tjwt_claims *asked);
 
 /* The in-process cache: one per child process, shared by its threads,
  * holding at most a fixed number of entries and bytes; the least recently

@@ -4,6 +4,7 @@
  * and the mutex attached in child_init. */
 #include "cache_socache.h"
 #include "config.h"
+#include "jws.h"
 #include "stats.h"
 
 #include <ap_provider.h>
@@ -42,6 +43,8 @@ struct tjwt_cache_conf {
 static tjwt_mem_cache *tjwt_process_cache;
 static volatile apr_uint32_t tjwt_paused_until;
 static volatile apr_uint32_t tjwt_warned_at;
+/* The same for entries that are not the identity's token. */
+static volatile apr_uint32_t tjwt_mismatch_warned_at;
 
 static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
 {
@@ -182,6 +185,7 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
     tjwt_process_cache = NULL;
     tjwt_paused_until = 0;
     tjwt_warned_at = 0;
+    tjwt_mismatch_warned_at = 0;
     if (cc && cc->kind == TJWT_CACHE_SOCACHE && cc->mutex) {
         rv = apr_global_mutex_child_init(
             &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
@@ -293,14 +297,20 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
     }
     if (!tjwt_cache_usable(e->iat, e->exp, now))
         return 0;
-    if (!tjwt_cache_entry_matches(r->pool, e, key->jws_header, asked)) {
-        /* Whoever wrote it, it is not this identity's token. */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "mod_teleport_jwt: TeleportJWTCache %s returned a "
-                      "token that does not match the claims of %s; not "
-                      "used",
-                      cc->spec, asked->user);
+    if (!tjwt_cache_entry_matches(r->pool, e, key->jws_header,
+                                  tjwt_jws_sig_len(key), asked)) {
+        /* Whoever wrote it, it is not this identity's token. Whoever can
+         * write it can write many: the warning is rate-limited too. */
+        apr_uint32_t t = (apr_uint32_t)apr_time_sec(apr_time_now());
+        apr_uint32_t last = apr_atomic_read32(&tjwt_mismatch_warned_at);
         tjwt_stats_inc(TJWT_STAT_ERRORS);
+        if ((last == 0 || t - last >= TJWT_CACHE_WARN_EVERY) &&
+            apr_atomic_cas32(&tjwt_mismatch_warned_at, t, last) == last)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "mod_teleport_jwt: TeleportJWTCache %s returned a "
+                          "token that does not match the claims of %s; not "
+                          "used (this warning repeats at most once a minute)",
+                          cc->spec, asked->user);
         return 0;
     }
     return 1;

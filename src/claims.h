@@ -37,6 +37,10 @@ typedef struct {
 
 /* Teleport allows this much clock skew before iat. */
 #define TJWT_NBF_SKEW 10
+/* The longest lifetime accepted (TeleportJWTLifetime): a token is a bearer
+ * credential, and a day is already far more than Teleport issues for
+ * application access. */
+#define TJWT_MAX_LIFETIME 86400
 
 /* Parses a TeleportJWTClaims value. Returns 0 on success. */
 int tjwt_claims_mode_parse(const char *s, tjwt_claims_mode_e *mode);

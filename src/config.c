@@ -12,10 +12,6 @@
 #include <apr_uri.h>
 #include <http_log.h>
 
-/* The longest lifetime accepted: a token is a bearer credential, and a
- * day is already far more than Teleport issues for application access. */
-#define TJWT_MAX_LIFETIME 86400
-
 /* Directives that decide what a token asserts are accepted by httpd in
  * .htaccess (so that it reaches us) and refused here with a reason. */
 static const char *tjwt_server_only(cmd_parms *cmd)

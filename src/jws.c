@@ -131,6 +131,13 @@ static size_t tjwt_sign_into(const tjwt_key *key, const unsigned char *input,
     return siglen;
 }
 
+apr_size_t tjwt_jws_sig_len(const tjwt_key *key)
+{
+    /* OpenSSL's ECDSA signatures are DER, of varying length; JOSE's are
+     * R||S. RSA's are the modulus' length, Ed25519's 64 bytes. */
+    return key->alg == TJWT_ALG_ES256 ? TJWT_ES256_SIG_LEN : key->sig_max;
+}
+
 const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
                                 const char *input, apr_size_t len,
                                 const char **err)

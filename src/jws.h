@@ -23,4 +23,7 @@ int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
                           apr_size_t len, const unsigned char *sig,
                           apr_size_t siglen);
 
+/* The length in bytes of every JOSE signature the key makes. */
+apr_size_t tjwt_jws_sig_len(const tjwt_key *key);
+
 #endif

@@ -333,10 +333,20 @@ const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey)
     int len;
     const char *kid = NULL;
 
-    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
         len = i2d_PublicKey(pkey, &der); /* PKCS#1 RSAPublicKey */
-    else
+    }
+    else {
+        /* OpenSSL writes an EC point in the form the file held it; Go's
+         * MarshalPKIXPublicKey, which Teleport's kid hashes, always
+         * uncompressed. Only the encoding changes, not the key. */
+        if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+            EVP_PKEY_set_utf8_string_param(
+                pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1)
+            return NULL;
         len = i2d_PUBKEY(pkey, &der); /* SubjectPublicKeyInfo */
+    }
     if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL))
         kid = tjwt_b64url_encode(p, md, mdlen);
     OPENSSL_free(der);

@@ -602,6 +602,13 @@ START_TEST(test_entry_rejects_others)
         "tjwt1 1 2 7\naaa",
         "tjwt1 x 2 0\naaa",
         "tjwt1 1 2 0\n",
+        /* Times this server never writes; their arithmetic would
+         * overflow. */
+        "tjwt1 -9223372036854775807 9223372036854775807 0\naaa",
+        "tjwt1 0 600 0\naaa",
+        "tjwt1 1000 1000 0\naaa",
+        "tjwt1 1000 999 0\naaa",
+        "tjwt1 1000 87401 0\naaa",
     };
     tjwt_cache_entry got;
     size_t i;
@@ -636,15 +643,31 @@ START_TEST(test_entry_matches)
     signed_.iat = e.iat;
     signed_.exp = e.exp;
     e.token = token_for(&signed_, "HDR");
-    ck_assert(tjwt_cache_entry_matches(p, &e, "HDR", &asked));
+    ck_assert(tjwt_cache_entry_matches(p, &e, "HDR", 3, &asked));
+    /* The signature part: exactly the key's length, base64url only. A
+     * CR LF there would reach the upstream as a header of its own. */
+    {
+        tjwt_cache_entry bad = e;
+        const char *sigs[] = {".c2l",  ".c2lnn", ".c2\r\n",
+                              ".c2l=", ".c2l.",  ".c2 n"};
+        size_t i, hp = strrchr(e.token, '.') - e.token;
+        for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+            bad.token =
+                apr_pstrcat(p, apr_pstrndup(p, e.token, hp), sigs[i], NULL);
+            ck_assert_msg(!tjwt_cache_entry_matches(p, &bad, "HDR", 3, &asked),
+                          "accepted signature \"%s\"", sigs[i]);
+        }
+        /* The same token with the length of another key's signatures. */
+        ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", 64, &asked));
+    }
     /* Another key's header. */
-    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR2", &asked));
+    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR2", 3, &asked));
     /* Another user's token under this user's key. */
     other.user = "mallory";
-    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &other));
+    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", 3, &other));
     /* Times that are not the token's. */
     e.iat += 1;
-    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &asked));
+    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", 3, &asked));
     e.iat -= 1;
     /* A genuine token of this identity, but made for a longer lifetime. */
     {
@@ -652,7 +675,7 @@ START_TEST(test_entry_matches)
         tjwt_cache_entry l = e;
         longer.exp = l.exp = e.iat + 3600;
         l.token = token_for(&longer, "HDR");
-        ck_assert(!tjwt_cache_entry_matches(p, &l, "HDR", &asked));
+        ck_assert(!tjwt_cache_entry_matches(p, &l, "HDR", 3, &asked));
     }
     /* Cut short by the identity expiry: any token that ends there. */
     {
@@ -661,17 +684,17 @@ START_TEST(test_entry_matches)
         capped.identity_expiry = capped.exp = IAT + 200;
         made.exp = c2.exp = IAT + 200;
         c2.token = token_for(&made, "HDR");
-        ck_assert(tjwt_cache_entry_matches(p, &c2, "HDR", &capped));
-        ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &capped));
+        ck_assert(tjwt_cache_entry_matches(p, &c2, "HDR", 3, &capped));
+        ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", 3, &capped));
     }
     /* The size fallback can narrow roles-and-traits to roles... */
     signed_.mode = TJWT_CLAIMS_ROLES;
     e.token = token_for(&signed_, "HDR");
     e.mode = TJWT_CLAIMS_ROLES;
-    ck_assert(tjwt_cache_entry_matches(p, &e, "HDR", &asked));
+    ck_assert(tjwt_cache_entry_matches(p, &e, "HDR", 3, &asked));
     /* ...but never widen roles to roles-and-traits. */
     asked.mode = TJWT_CLAIMS_NONE;
-    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", &asked));
+    ck_assert(!tjwt_cache_entry_matches(p, &e, "HDR", 3, &asked));
 }
 END_TEST
 

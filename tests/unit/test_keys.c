@@ -132,6 +132,38 @@ START_TEST(test_kid_ec_vector)
 }
 END_TEST
 
+/* The same public key in a file that holds its point compressed (as
+ * `openssl ec -conv_form compressed` writes it): Teleport's kid hashes the
+ * uncompressed form whatever the file held, so that a key published from
+ * one file and later signing from another keeps its kid. */
+START_TEST(test_kid_ec_compressed)
+{
+    const char *err = NULL, *pem_text;
+    tjwt_key *k = tjwt_key_load_public(
+        tjwt_test_pool, vector("teleport-kid-ec-public.pem"), &err);
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data;
+    long n;
+
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(
+        EVP_PKEY_set_utf8_string_param(
+            k->pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"),
+        1);
+    ck_assert_int_eq(PEM_write_bio_PUBKEY(bio, k->pkey), 1);
+    n = BIO_get_mem_data(bio, &data);
+    pem_text = apr_pstrmemdup(tjwt_test_pool, data, (apr_size_t)n);
+    BIO_free(bio);
+    /* The file really holds a compressed point: a P-256
+     * SubjectPublicKeyInfo of 59 bytes (134 in PEM), not 91 (178). */
+    ck_assert_int_lt(strlen(pem_text), 150);
+    k = tjwt_key_parse_public(tjwt_test_pool, pem_text, strlen(pem_text),
+                              "compressed.pem", &err);
+    ck_assert_msg(k != NULL, "cannot parse the compressed key: %s", err);
+    ck_assert_str_eq(k->kid, KID_EC_VECTOR);
+}
+END_TEST
+
 /* The RSA vector is a 512-bit key, which SPEC §7 refuses as a key file;
  * its kid is checked on the EVP_PKEY that OpenSSL reads directly. */
 START_TEST(test_kid_rsa_vector)
@@ -703,6 +735,7 @@ Suite *tjwt_suite_keys(void)
     tcase_add_checked_fixture(tc, tjwt_test_pool_setup,
                               tjwt_test_pool_teardown);
     tcase_add_test(tc, test_kid_ec_vector);
+    tcase_add_test(tc, test_kid_ec_compressed);
     tcase_add_test(tc, test_kid_rsa_vector);
     tcase_add_test(tc, test_kid_ed25519_spki);
     tcase_add_test(tc, test_kid_private_equals_public);
