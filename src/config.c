@@ -250,15 +250,25 @@ const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+/* ASCII only, without the C library's table: header names are tokens,
+ * and this runs for every request header, twice per request. */
+static unsigned char tjwt_fold(unsigned char c)
+{
+    if (c == '_')
+        return '-';
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 int tjwt_same_header(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char ca = *a == '_' ? '-' : (char)apr_tolower(*a);
-        char cb = *b == '_' ? '-' : (char)apr_tolower(*b);
-        if (ca != cb)
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+
+    for (; *x && *y; x++, y++) {
+        if (*x != *y && tjwt_fold(*x) != tjwt_fold(*y))
             return 0;
     }
-    return *a == *b;
+    return *x == *y;
 }
 
 int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name)

@@ -324,13 +324,14 @@ static int tjwt_foreign_copy(request_rec *r, const tjwt_dir_conf *d,
     int i, j, ours;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (!e[i].key || !(tjwt_owned(d, e[i].key) ||
-                           (inherited && tjwt_name_in(inherited, e[i].key))))
-            continue;
+        /* The module's own lines first: a pointer comparison spares them
+         * the name's. */
         ours = 0;
         for (j = 0; q && !ours && j < q->sent->nelts; j++)
             ours = e[i].val == APR_ARRAY_IDX(q->sent, j, tjwt_sent).value;
-        if (!ours)
+        if (!ours && e[i].key &&
+            (tjwt_owned(d, e[i].key) ||
+             (inherited && tjwt_name_in(inherited, e[i].key))))
             return 1;
     }
     return 0;
