@@ -297,7 +297,11 @@ int tjwt_name_in(const apr_array_header_t *names, const char *name)
 int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
 {
     /* The proxy sets these itself, and upstreams trust them for routing
-     * and client addresses: a template must not be able to forge them. */
+     * and client addresses: a template must not be able to forge them.
+     * Nor the ones that frame the message or the connection (SPEC §6
+     * does not list them): a value of a template's making there would
+     * make the request mean something else to the upstream than to
+     * Apache. */
     static const char *const reserved[] = {TJWT_DEFAULT_ASSERTION_HEADER,
                                            "Host",
                                            "X-Forwarded-For",
@@ -306,6 +310,15 @@ int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
                                            "X-Forwarded-Port",
                                            "X-Forwarded-Server",
                                            "X-Real-Ip",
+                                           "Content-Length",
+                                           "Transfer-Encoding",
+                                           "Connection",
+                                           "Keep-Alive",
+                                           "Proxy-Connection",
+                                           "TE",
+                                           "Trailer",
+                                           "Upgrade",
+                                           "Expect",
                                            NULL};
     int i;
 
@@ -403,7 +416,11 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
     if (tjwt_header_reserved(name, d))
         return apr_psprintf(cmd->pool,
                             "%s: %s is reserved (the assertion header, Host, "
-                            "X-Forwarded-*, X-Real-Ip); choose another name",
+                            "X-Forwarded-*, X-Real-Ip, and the headers that "
+                            "frame the message: Content-Length, "
+                            "Transfer-Encoding, Connection, Keep-Alive, "
+                            "Proxy-Connection, TE, Trailer, Upgrade, "
+                            "Expect); choose another name",
                             cmd->cmd->name, name);
     if (tjwt_dir_has_header(d, name))
         return apr_psprintf(cmd->pool,
