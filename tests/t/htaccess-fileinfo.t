@@ -10,17 +10,11 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use JSON::PP ();
-use TJWT::Util qw(echo owned_values header_value verify_pyjwt);
+use TJWT::Util qw(echo owned_values header_value verify_pyjwt ht_claims);
 
 plan tests => 22;
 
-sub claims {
-    my ($token) = @_;
-    my ($v, $why) = verify_pyjwt($token // '', issuer => 'server.example',
-                                 audience => 'https://app.example.com');
-    diag($why) unless $v;
-    return $v ? $v->{payload} : undef;
-}
+sub claims { ht_claims(@_) }
 
 # No token in any form: no assertion, no X-Email, no TELEPORT_JWT.
 sub tokenless {

@@ -6,20 +6,14 @@ use warnings FATAL => 'all';
 
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
-use TJWT::Util qw(echo owned_values header_value verify_pyjwt token_parts);
+use TJWT::Util qw(echo owned_values header_value verify_pyjwt token_parts ht_claims);
 
 my @refused = qw(user roles trait expiry issuer audience lifetime maxsize
                  signkey literal reserved);
 
 plan tests => 15 + @refused;
 
-sub claims {
-    my ($token) = @_;
-    my ($v, $why) = verify_pyjwt($token // '', issuer => 'server.example',
-                                 audience => 'https://app.example.com');
-    diag($why) unless $v;
-    return $v ? $v->{payload} : undef;
-}
+sub claims { ht_claims(@_) }
 
 my ($echo, $res) = echo('/ht/page', user => 'alice');
 my $base = claims(header_value($echo, 'Teleport-Jwt-Assertion'));

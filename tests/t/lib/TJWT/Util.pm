@@ -17,7 +17,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 our @EXPORT_OK = qw(
     front_url backend_origin jwks_url server_name echo raw_echo
     owned_values header_value verify_pyjwt b64url_decode token_parts
-    file_kid free_port httpd_bin tests_dir
+    file_kid free_port httpd_bin tests_dir ht_claims
 );
 
 our %USERS = (alice => 'alice-secret', bob => 'bob-secret');
@@ -132,6 +132,17 @@ sub verify_pyjwt {
                $token);
     my $out = qx{@{[ join ' ', map { "'$_'" } @cmd ]} 2>&1};
     return ($? == 0 ? JSON::PP::decode_json($out) : undef, $out);
+}
+
+# The verified claims of a token issued in the .htaccess test directories
+# (issuer server.example, audience https://app.example.com), or undef with
+# the verifier's complaint shown.
+sub ht_claims {
+    my ($token) = @_;
+    my ($v, $why) = verify_pyjwt($token // '', issuer => 'server.example',
+                                 audience => 'https://app.example.com');
+    Test::More::diag($why) unless $v;
+    return $v ? $v->{payload} : undef;
 }
 
 # Teleport's kid of a PEM key file, computed with the openssl command (not
