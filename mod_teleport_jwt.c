@@ -11,6 +11,7 @@
 #include "src/stats.h"
 
 #include <http_request.h>
+#include <mod_proxy.h>
 #include <mod_status.h>
 
 /* Directives that decide what a token asserts are refused in .htaccess by
@@ -64,6 +65,10 @@ static const command_rec tjwt_cmds[] = {
     AP_INIT_TAKE1("TeleportJWTPublishKey", tjwt_cmd_publish_key, NULL,
                   RSRC_CONF,
                   "PEM file of a further key to publish in the JWKS"),
+    AP_INIT_ITERATE("TeleportJWTHtaccessHeaders", tjwt_cmd_htaccess_headers,
+                    NULL, RSRC_CONF,
+                    "header names that TeleportJWTHeader and "
+                    "TeleportJWTAssertionHeader may use in .htaccess"),
     AP_INIT_TAKE1("TeleportJWTCache", tjwt_cmd_cache, NULL, RSRC_CONF,
                   "none, or a mod_socache provider and its arguments, e.g. "
                   "shmcb, redis:host:port or memcache:host:port (default: "
@@ -74,7 +79,21 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    tjwt_config_post_config(pconf);
     return tjwt_publish_post_config(pconf, ptemp, s);
+}
+
+/* mod_proxy is about to hand r to the worker at url: after a balancer
+ * chose its member, on every attempt. */
+static int tjwt_proxy_scheme(request_rec *r, proxy_worker *worker,
+                             proxy_server_conf *conf, char *url,
+                             const char *proxyhost, apr_port_t proxyport)
+{
+    (void)worker;
+    (void)conf;
+    (void)proxyhost;
+    (void)proxyport;
+    return tjwt_proxy_settle(r, url);
 }
 
 static void tjwt_register_hooks(apr_pool_t *p)
@@ -90,8 +109,16 @@ static void tjwt_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_post_config(tjwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_create_request(tjwt_create_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(tjwt_fixups, before_us, after_us, APR_HOOK_MIDDLE);
-    ap_hook_fixups(tjwt_fixups_last, NULL, NULL, APR_HOOK_REALLY_LAST);
+    /* The final decision (docs/design.md): before any handler, after
+     * every fast redirect (mod_dir's runs in fixups, mod_negotiation's
+     * in type_checker); and where mod_proxy has chosen the worker, which
+     * for a balancer is only known in its handler. Before every other
+     * module's first-of-all handler too: httpd orders hooks by number. */
+    ap_hook_handler(tjwt_handler_settle, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
+    APR_OPTIONAL_HOOK(proxy, scheme_handler, tjwt_proxy_scheme, NULL, NULL,
+                      APR_HOOK_REALLY_FIRST);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);

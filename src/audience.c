@@ -9,23 +9,35 @@
 #include <http_protocol.h>
 #include <string.h>
 
-const char *tjwt_request_audience(request_rec *r)
+const char *tjwt_proxy_target(const request_rec *r)
 {
-    const char *target = NULL, *origin = NULL;
+    const char *target = NULL, *bar;
 
     if (r->filename && strncmp(r->filename, "proxy:", 6) == 0)
         target = r->filename + 6;
     else if (r->handler && strncmp(r->handler, "proxy:", 6) == 0)
         target = r->handler + 6;
-    if (target) {
-        /* "unix:/path/to.sock|http://host/": the URL after the bar is
-         * what the upstream sees itself as. */
-        const char *bar = strchr(target, '|');
-        if (strncasecmp(target, "unix:", 5) == 0 && bar)
-            target = bar + 1;
+    /* "unix:/path/to.sock|http://host/": the URL after the bar is what
+     * the upstream sees itself as. */
+    if (target && strncasecmp(target, "unix:", 5) == 0 &&
+        (bar = strchr(target, '|')))
+        target = bar + 1;
+    return target;
+}
+
+const char *tjwt_request_audience(request_rec *r)
+{
+    const char *target = tjwt_proxy_target(r), *origin = NULL;
+    request_rec *top = r;
+
+    if (target)
         origin = tjwt_url_origin(r->pool, target);
-    }
-    if (!origin)
-        origin = ap_construct_url(r->pool, "", r);
-    return origin;
+    if (origin)
+        return origin;
+    /* A subrequest or a redirect serves the client's request: its origin
+     * is the one the client addressed, port included, which only the
+     * first request of the chain knows. */
+    while (top->main || top->prev)
+        top = top->main ? top->main : top->prev;
+    return ap_construct_url(r->pool, "", top);
 }

@@ -14,9 +14,14 @@ const char *tjwt_url_origin(apr_pool_t *p, const char *url);
  * the usual form; for the unit tests, which compare the two. */
 const char *tjwt_url_origin_full(apr_pool_t *p, const char *url);
 
+/* The URL the request is proxied to (ProxyPass, RewriteRule [P],
+ * SetHandler "proxy:..."; after the bar of a unix: socket target), or
+ * NULL when it is not proxied. */
+const char *tjwt_proxy_target(const request_rec *r);
+
 /* The origin of the request's proxy target (ProxyPass, RewriteRule [P],
- * SetHandler "proxy:..."), or of the request itself when it is not
- * proxied. */
+ * SetHandler "proxy:..."), or, when it is not proxied, of the client's
+ * request that led to it. */
 const char *tjwt_request_audience(request_rec *r);
 
 #endif

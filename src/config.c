@@ -113,6 +113,7 @@ void *tjwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     s->signing_key = TJWT_MERGE_PTR(signing_key);
     s->publish_keys = TJWT_MERGE_PTR(publish_keys);
     s->cache = TJWT_MERGE_PTR(cache);
+    s->htaccess_headers = TJWT_MERGE_PTR(htaccess_headers);
     return s;
 }
 
@@ -136,22 +137,14 @@ const char *tjwt_cmd_claims(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-/* RFC 9110 token characters: what a header field name may contain. */
-static int tjwt_is_header_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++) {
-        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-            return 0;
-    }
-    return 1;
-}
+static const char *tjwt_htaccess_name_refused(cmd_parms *cmd,
+                                              const char *name);
 
 const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                                       const char *arg)
 {
     tjwt_dir_conf *d = dconf;
+    const char *err;
 
     if (strcasecmp(arg, "Off") == 0) {
         d->assertion_header = "";
@@ -162,12 +155,18 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                             "%s: '%s' is not a header name; use a name made "
                             "of letters, digits and -, or Off",
                             cmd->cmd->name, arg);
-    if (!tjwt_same_header(arg, TJWT_DEFAULT_ASSERTION_HEADER) &&
-        tjwt_header_reserved(arg, NULL))
+    if (tjwt_same_header(arg, TJWT_DEFAULT_ASSERTION_HEADER)) {
+        d->assertion_header = arg;
+        tjwt_own(cmd, d, arg);
+        return NULL;
+    }
+    if (tjwt_header_reserved(arg))
         return apr_psprintf(cmd->pool,
-                            "%s: %s is reserved for the proxy; choose "
-                            "another name",
+                            "%s: %s is reserved (" TJWT_RESERVED_TEXT
+                            "); choose another name",
                             cmd->cmd->name, arg);
+    if (tjwt_in_htaccess(cmd) && (err = tjwt_htaccess_name_refused(cmd, arg)))
+        return err;
     if (tjwt_dir_has_header(d, arg))
         return apr_psprintf(cmd->pool,
                             "%s: %s is already set by TeleportJWTHeader in "
@@ -181,10 +180,10 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
 const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 {
     TJWT_SERVER_ONLY(cmd);
-    if (!*arg || tjwt_has_ctl(arg))
+    if (!*arg || tjwt_value_problem(arg))
         return apr_psprintf(cmd->pool,
-                            "%s: the issuer must be a non-empty string "
-                            "without control characters",
+                            "%s: the issuer must be a non-empty UTF-8 "
+                            "string without control characters",
                             cmd->cmd->name);
     ((tjwt_dir_conf *)dconf)->issuer = arg;
     return NULL;
@@ -199,7 +198,7 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
         ((tjwt_dir_conf *)dconf)->audience = "auto";
         return NULL;
     }
-    if (tjwt_has_ctl(arg) ||
+    if (tjwt_value_problem(arg) ||
         apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
         !uri.hostname)
         return apr_psprintf(cmd->pool,
@@ -250,27 +249,6 @@ const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-/* ASCII only, without the C library's table: header names are tokens,
- * and this runs for every request header, twice per request. */
-static unsigned char tjwt_fold(unsigned char c)
-{
-    if (c == '_')
-        return '-';
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
-int tjwt_same_header(const char *a, const char *b)
-{
-    const unsigned char *x = (const unsigned char *)a;
-    const unsigned char *y = (const unsigned char *)b;
-
-    for (; *x && *y; x++, y++) {
-        if (*x != *y && tjwt_fold(*x) != tjwt_fold(*y))
-            return 0;
-    }
-    return *x == *y;
-}
-
 int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name)
 {
     int i;
@@ -283,51 +261,79 @@ int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name)
     return 0;
 }
 
-int tjwt_name_in(const apr_array_header_t *names, const char *name)
+/* Reserved everywhere, and in scope d the assertion header too. */
+static int tjwt_reserved_here(const char *name, const tjwt_dir_conf *d)
 {
-    int i;
-
-    for (i = 0; names && i < names->nelts; i++) {
-        if (tjwt_same_header(name, APR_ARRAY_IDX(names, i, const char *)))
-            return 1;
-    }
-    return 0;
+    return tjwt_header_reserved(name) ||
+           (d && d->assertion_header && *d->assertion_header &&
+            tjwt_same_header(name, d->assertion_header));
 }
 
-int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d)
+/* Headers that RequestHeader sets or edits anywhere in the server
+ * configuration, read from the parsed configuration at start-up: an
+ * .htaccess template may not take one over. */
+typedef struct {
+    const char *name, *file;
+    int line;
+} tjwt_config_header;
+static apr_array_header_t *tjwt_request_headers;
+
+static void tjwt_scan_directives(apr_pool_t *p, const ap_directive_t *dir)
 {
-    /* The proxy sets these itself, and upstreams trust them for routing
-     * and client addresses: a template must not be able to forge them.
-     * Nor the ones that frame the message or the connection (SPEC §6
-     * does not list them): a value of a template's making there would
-     * make the request mean something else to the upstream than to
-     * Apache. */
-    static const char *const reserved[] = {TJWT_DEFAULT_ASSERTION_HEADER,
-                                           "Host",
-                                           "X-Forwarded-For",
-                                           "X-Forwarded-Host",
-                                           "X-Forwarded-Proto",
-                                           "X-Forwarded-Port",
-                                           "X-Forwarded-Server",
-                                           "X-Real-Ip",
-                                           "Content-Length",
-                                           "Transfer-Encoding",
-                                           "Connection",
-                                           "Keep-Alive",
-                                           "Proxy-Connection",
-                                           "TE",
-                                           "Trailer",
-                                           "Upgrade",
-                                           "Expect",
-                                           NULL};
+    apr_array_header_t *one = apr_array_make(p, 1, sizeof(const char *));
+
+    for (; dir; dir = dir->next) {
+        if (strcasecmp(dir->directive, "RequestHeader") == 0) {
+            tjwt_config_header *h;
+            apr_array_clear(one);
+            tjwt_headers_from_request_header(p, dir->args, one);
+            if (one->nelts) {
+                h = apr_array_push(tjwt_request_headers);
+                h->name = APR_ARRAY_IDX(one, 0, const char *);
+                h->file = dir->filename;
+                h->line = dir->line_num;
+            }
+        }
+        tjwt_scan_directives(p, dir->first_child);
+    }
+}
+
+void tjwt_config_post_config(apr_pool_t *pconf)
+{
+    tjwt_request_headers = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
+    tjwt_scan_directives(pconf, ap_conftree);
+}
+
+/* Why an .htaccess file may not name header, or NULL if it may: only
+ * names the server configuration allows (TeleportJWTHtaccessHeaders),
+ * never one that RequestHeader sets there. */
+static const char *tjwt_htaccess_name_refused(cmd_parms *cmd, const char *name)
+{
+    tjwt_srv_conf *s =
+        ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
     int i;
 
-    for (i = 0; reserved[i]; i++) {
-        if (tjwt_same_header(name, reserved[i]))
-            return 1;
+    if (!tjwt_name_in(s->htaccess_headers, name))
+        return apr_psprintf(
+            cmd->pool,
+            "%s %s: in .htaccess only the headers that the server "
+            "configuration allows with TeleportJWTHtaccessHeaders may be "
+            "named (allowed here: %s)",
+            cmd->cmd->name, name,
+            s->htaccess_headers
+                ? apr_array_pstrcat(cmd->pool, s->htaccess_headers, ' ')
+                : "none");
+    for (i = 0; tjwt_request_headers && i < tjwt_request_headers->nelts; i++) {
+        const tjwt_config_header *h =
+            &APR_ARRAY_IDX(tjwt_request_headers, i, tjwt_config_header);
+        if (tjwt_same_header(name, h->name))
+            return apr_psprintf(cmd->pool,
+                                "%s %s: the server configuration sets this "
+                                "header with RequestHeader (%s:%d); an "
+                                ".htaccess template may not take it over",
+                                cmd->cmd->name, name, h->file, h->line);
     }
-    return d && d->assertion_header && *d->assertion_header &&
-           tjwt_same_header(name, d->assertion_header);
+    return NULL;
 }
 
 static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
@@ -413,15 +419,13 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "%s: '%s' is not a header name; use letters, "
                             "digits and -",
                             cmd->cmd->name, name);
-    if (tjwt_header_reserved(name, d))
+    if (tjwt_reserved_here(name, d))
         return apr_psprintf(cmd->pool,
-                            "%s: %s is reserved (the assertion header, Host, "
-                            "X-Forwarded-*, X-Real-Ip, and the headers that "
-                            "frame the message: Content-Length, "
-                            "Transfer-Encoding, Connection, Keep-Alive, "
-                            "Proxy-Connection, TE, Trailer, Upgrade, "
-                            "Expect); choose another name",
+                            "%s: %s is reserved (the assertion header, "
+                            TJWT_RESERVED_TEXT "); choose another name",
                             cmd->cmd->name, name);
+    if (tjwt_in_htaccess(cmd) && (err = tjwt_htaccess_name_refused(cmd, name)))
+        return err;
     if (tjwt_dir_has_header(d, name))
         return apr_psprintf(cmd->pool,
                             "%s: %s is set twice in this scope; a template "
@@ -465,6 +469,27 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg)
     s->signing_key = tjwt_key_load_private(cmd->pool, path, &err);
     if (!s->signing_key)
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    return NULL;
+}
+
+const char *tjwt_cmd_htaccess_headers(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    tjwt_srv_conf *s =
+        ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dconf;
+    if (err)
+        return err;
+    if (!tjwt_is_header_name(arg) || tjwt_header_reserved(arg))
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not accepted; name headers that are "
+                            "not reserved (" TJWT_RESERVED_TEXT ")",
+                            cmd->cmd->name, arg);
+    if (!s->htaccess_headers)
+        s->htaccess_headers = apr_array_make(cmd->pool, 2, sizeof(char *));
+    APR_ARRAY_PUSH(s->htaccess_headers, const char *) = arg;
     return NULL;
 }
 

@@ -5,6 +5,7 @@
 #define TJWT_CONFIG_H
 
 #include "claims.h"
+#include "headers.h"
 #include "jwks.h"
 #include "keys.h"
 
@@ -63,6 +64,8 @@ typedef struct {
     apr_array_header_t *publish_keys; /* tjwt_key *; NULL unset */
     tjwt_jwks *jwks;                  /* made in post_config */
     tjwt_cache_conf *cache;           /* NULL: the in-process cache */
+    /* TeleportJWTHtaccessHeaders: what .htaccess templates may name. */
+    apr_array_header_t *htaccess_headers;
 } tjwt_srv_conf;
 
 void *tjwt_create_dir_conf(apr_pool_t *p, char *dir);
@@ -88,19 +91,19 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             const char *tpl);
 const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
+const char *tjwt_cmd_htaccess_headers(cmd_parms *cmd, void *dconf,
+                                      const char *arg);
+
+/* post_config: reads what the server configuration itself says that
+ * .htaccess files are checked against (RequestHeader names). */
+void tjwt_config_post_config(apr_pool_t *pconf);
 
 /* Effective values, with the defaults applied. */
 apr_int64_t tjwt_dir_lifetime(const tjwt_dir_conf *d);
 apr_int64_t tjwt_dir_max_size(const tjwt_dir_conf *d);
 tjwt_claims_mode_e tjwt_dir_claims_mode(const tjwt_dir_conf *d);
-/* Whether name is reserved: never settable by TeleportJWTHeader. */
-int tjwt_header_reserved(const char *name, const tjwt_dir_conf *d);
 /* Whether a TeleportJWTHeader of the scope sets name. */
 int tjwt_dir_has_header(const tjwt_dir_conf *d, const char *name);
-/* Whether name is in a list of header names (tjwt_same_header). */
-int tjwt_name_in(const apr_array_header_t *names, const char *name);
-/* Header names compared as gateways do: case-insensitive, '_' as '-'. */
-int tjwt_same_header(const char *a, const char *b);
 /* The assertion header name, or NULL when it is Off. */
 const char *tjwt_dir_assertion_header(const tjwt_dir_conf *d);
 

@@ -95,12 +95,13 @@ static const char *tjwt_vector_tainted(request_rec *r, ap_conf_vector_t *v,
     return NULL;
 }
 
-const char *tjwt_htaccess_tainted(request_rec *r)
+const char *tjwt_htaccess_tainted(request_rec *r,
+                                  const struct htaccess_result *list)
 {
     const struct htaccess_result *h;
     const char *why;
 
-    for (h = r->htaccess; h; h = h->next) {
+    for (h = list; h; h = h->next) {
         if (h->htaccess && (why = tjwt_vector_tainted(r, h->htaccess, 0)))
             return apr_psprintf(r->pool, "the .htaccess file in %s %s", h->dir,
                                 why);

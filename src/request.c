@@ -1,14 +1,19 @@
-/* Fixups: by this phase authentication has set the user, mod_rewrite and
- * mod_env have set their variables and the proxy target is known, and
- * mod_proxy has not yet copied the request headers. */
+/* The request path. The token is made for the request that leaves Apache
+ * (docs/security.md, "The trust boundary"): a first decision in fixups,
+ * for what reads the token early (mod_headers, CGI), and the final one
+ * right before a handler runs, and again where mod_proxy hands the
+ * request to a worker. Whatever path a request took to get there (a fast
+ * redirect, an internal redirect, a subrequest), what the module made for
+ * another request or another scope is removed then, and what this
+ * request's final scope and target call for is made. */
 #include "request.h"
 #include "audience.h"
 #include "config.h"
 #include "htaccess.h"
 #include "sources.h"
 #include "template.h"
-#include "values.h"
 #include "token.h"
+#include "values.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -16,27 +21,31 @@
 #include <http_log.h>
 #include <http_request.h>
 
-static int tjwt_owned(const tjwt_dir_conf *d, const char *name)
-{
-    /* The default name is always owned: an upstream may take it for the
-     * module's even where the assertion is renamed or off. d->owned holds
-     * the assertion header and templates of this scope and of every scope
-     * around it. */
-    return tjwt_same_header(name, TJWT_DEFAULT_ASSERTION_HEADER) ||
-           tjwt_name_in(d->owned, name);
-}
-
-/* What the module put into a request: the header lines and the
- * TELEPORT_JWT variable. The last fixup puts them back as they were set,
- * and a request that inherits the headers (an internal redirect shares
- * them, a subrequest copies them) removes them. */
+/* One header line the module put into the request. */
 typedef struct {
     const char *name, *value;
 } tjwt_sent;
 
+/* A subrequest this request made, as mod_dir and mod_negotiation do
+ * before a fast redirect: its configuration vector and the .htaccess
+ * files it read, which the fast redirect does not carry over. */
 typedef struct {
-    apr_array_header_t *sent; /* tjwt_sent */
-    const char *env;          /* TELEPORT_JWT as set, or NULL */
+    ap_conf_vector_t *per_dir_config;
+    const struct htaccess_result *htaccess;
+} tjwt_lookup;
+
+/* What the module knows of a request. */
+typedef struct {
+    apr_array_header_t *sent; /* tjwt_sent: the lines made for it */
+    const char *token;        /* the token made for it, or NULL */
+    /* The scope and audience the output was decided for; NULL before
+     * any decision. A fast redirect changes the scope, a balancer the
+     * audience: then it is decided again. */
+    const tjwt_dir_conf *made_for;
+    const char *aud;
+    apr_array_header_t *stale; /* tokens made for it before, now void */
+    apr_table_t *inherited;    /* a subrequest's variables at birth */
+    apr_array_header_t *lookups; /* tjwt_lookup */
 } tjwt_req;
 
 static tjwt_req *tjwt_req_get(request_rec *r, int create)
@@ -51,6 +60,101 @@ static tjwt_req *tjwt_req_get(request_rec *r, int create)
     return q;
 }
 
+static int tjwt_owned(const tjwt_dir_conf *d, const char *name)
+{
+    /* The default name is always owned: an upstream may take it for the
+     * module's even where the assertion is renamed or off. d->owned holds
+     * the assertion header and templates of this scope and of every scope
+     * around it. */
+    return tjwt_same_header(name, TJWT_DEFAULT_ASSERTION_HEADER) ||
+           tjwt_name_in(d->owned, name);
+}
+
+/* TELEPORT_JWT, or a copy of it renamed by internal redirects
+ * (REDIRECT_TELEPORT_JWT, REDIRECT_REDIRECT_...). */
+static int tjwt_is_env_copy(const char *var)
+{
+    apr_size_t n = sizeof(TJWT_ENV_VAR) - 1, len = strlen(var);
+
+    while (len > n && strncmp(var, "REDIRECT_", 9) == 0) {
+        var += 9;
+        len -= 9;
+    }
+    return strcmp(var, TJWT_ENV_VAR) == 0;
+}
+
+/* --- what came from elsewhere ------------------------------------------ */
+
+/* Everything the module made for other requests of r's chain, and for r
+ * itself before its last decision: the header names and the tokens. An
+ * internal redirect shares its request headers with the request it
+ * makes, and a subrequest starts with a copy of them and of the
+ * variables. */
+typedef struct {
+    apr_array_header_t *names;  /* const char * */
+    apr_array_header_t *tokens; /* const char * */
+} tjwt_foreign;
+
+static void tjwt_foreign_token(tjwt_foreign *f, const tjwt_req *own,
+                               const char *t)
+{
+    /* The token itself is never foreign to the request it was made for:
+     * a redirect to a scope with the same claims gets the same token. */
+    if (!own || !own->token || strcmp(own->token, t) != 0)
+        APR_ARRAY_PUSH(f->tokens, const char *) = t;
+}
+
+static void tjwt_foreign_add(apr_pool_t *p, tjwt_foreign *f,
+                             const tjwt_req *q, const tjwt_req *own, int all)
+{
+    int i;
+
+    if (!f->names) {
+        f->names = apr_array_make(p, 2, sizeof(const char *));
+        f->tokens = apr_array_make(p, 2, sizeof(const char *));
+    }
+    for (i = 0; all && i < q->sent->nelts; i++)
+        APR_ARRAY_PUSH(f->names, const char *) =
+            APR_ARRAY_IDX(q->sent, i, tjwt_sent).name;
+    if (all && q->token)
+        tjwt_foreign_token(f, own, q->token);
+    for (i = 0; q->stale && i < q->stale->nelts; i++)
+        tjwt_foreign_token(f, own, APR_ARRAY_IDX(q->stale, i, const char *));
+}
+
+static void tjwt_foreign_collect(request_rec *r, const tjwt_req *own,
+                                 tjwt_foreign *f)
+{
+    request_rec *p;
+    tjwt_req *q;
+
+    f->names = f->tokens = NULL;
+    for (p = r->prev ? r->prev : r->main; p; p = p->prev ? p->prev : p->main) {
+        if ((q = tjwt_req_get(p, 0)))
+            tjwt_foreign_add(r->pool, f, q, own, 1);
+    }
+    if (own && own->stale)
+        tjwt_foreign_add(r->pool, f, own, own, 0);
+}
+
+/* Whether s holds one of the tokens: its signature, which no two tokens
+ * share, is enough to look for. A token copied by mod_headers into a
+ * header of its own ("Bearer %{TELEPORT_JWT}e") is found this way too. */
+static int tjwt_holds_token(const char *s, const apr_array_header_t *tokens)
+{
+    int i;
+
+    for (i = 0; tokens && i < tokens->nelts; i++) {
+        const char *t = APR_ARRAY_IDX(tokens, i, const char *);
+        const char *sig = strrchr(t, '.');
+        if (sig && sig[1] && strstr(s, sig + 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* --- the output -------------------------------------------------------- */
+
 static void tjwt_send(request_rec *r, tjwt_req *q, const char *name,
                       const char *value)
 {
@@ -62,20 +166,47 @@ static void tjwt_send(request_rec *r, tjwt_req *q, const char *name,
     apr_table_addn(r->headers_in, name, value);
 }
 
-/* Removes every copy of the headers that match, whatever its case and
- * whether it is spelled with '_' (CGI, WSGI and several frameworks fold
- * '-' and '_' together). Returns how many there were. */
-static int tjwt_strip(request_rec *r, const tjwt_dir_conf *d,
-                      const apr_array_header_t *names, const char *why)
+static int tjwt_is_sent(const tjwt_req *q, const char *value)
 {
-    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    int i;
+
+    /* Lines are told apart by their value's address: addn keeps it. */
+    for (i = 0; q && i < q->sent->nelts; i++) {
+        if (value == APR_ARRAY_IDX(q->sent, i, tjwt_sent).value)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the table holds the line whose value is at that address. */
+static int tjwt_has_line(const apr_table_t *t, const char *value)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].val == value)
+            return 1;
+    }
+    return 0;
+}
+
+/* Removes every header line whose name the predicate takes, and returns
+ * how many there were. */
+typedef int (*tjwt_line_pred)(const void *ctx, const char *key,
+                              const char *val);
+
+static int tjwt_remove_lines(request_rec *r, apr_table_t *t, tjwt_line_pred pred,
+                             const void *ctx, const char *why)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     apr_array_header_t *doomed = NULL;
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && ((d && tjwt_owned(d, e[i].key)) ||
-                         (names && tjwt_name_in(names, e[i].key)))) {
+        if (e[i].key && pred(ctx, e[i].key, e[i].val)) {
             if (!doomed)
                 doomed = apr_array_make(r->pool, 2, sizeof(char *));
             APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
@@ -84,18 +215,93 @@ static int tjwt_strip(request_rec *r, const tjwt_dir_conf *d,
     for (i = 0; doomed && i < doomed->nelts; i++) {
         if (why)
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "mod_teleport_jwt: removed %s header %s", why,
+                          "mod_teleport_jwt: removed %s %s", why,
                           APR_ARRAY_IDX(doomed, i, const char *));
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+        apr_table_unset(t, APR_ARRAY_IDX(doomed, i, const char *));
     }
     return doomed ? doomed->nelts : 0;
+}
+
+static int tjwt_owned_pred(const void *ctx, const char *key, const char *val)
+{
+    (void)val;
+    return tjwt_owned(ctx, key);
 }
 
 /* Removes every client-supplied copy of the headers the module owns. */
 static void tjwt_strip_owned(request_rec *r, const tjwt_dir_conf *d)
 {
-    tjwt_strip(r, d, NULL, "client-supplied");
+    tjwt_remove_lines(r, r->headers_in, tjwt_owned_pred, d,
+                      "client-supplied header");
 }
+
+/* What the final check removes, and what it keeps. */
+typedef struct {
+    const tjwt_dir_conf *d; /* NULL where TeleportJWT is unset */
+    const tjwt_req *q;      /* what the module made for this request */
+    const tjwt_foreign *f;
+} tjwt_check;
+
+static int tjwt_header_pred(const void *ctx, const char *key, const char *val)
+{
+    const tjwt_check *c = ctx;
+
+    if (tjwt_is_sent(c->q, val))
+        return 0;
+    return (c->d && tjwt_owned(c->d, key)) || tjwt_name_in(c->f->names, key) ||
+           (val && tjwt_holds_token(val, c->f->tokens));
+}
+
+static int tjwt_env_pred(const void *ctx, const char *key, const char *val)
+{
+    const tjwt_check *c = ctx;
+
+    if (tjwt_is_env_copy(key))
+        return !(c->q && c->q->token && val == c->q->token &&
+                 strcmp(key, TJWT_ENV_VAR) == 0);
+    /* CGI's copies of request headers: the handler makes them again from
+     * the headers it gets; any there now came from elsewhere (a parent
+     * request's handler, a variable set to look like one). */
+    if (key[0] == 'H' &&
+        ((c->d && (tjwt_is_cgi_name(key, TJWT_DEFAULT_ASSERTION_HEADER) ||
+                   tjwt_cgi_name_in(c->d->owned, key))) ||
+         tjwt_cgi_name_in(c->f->names, key)))
+        return 1;
+    return val && tjwt_holds_token(val, c->f->tokens);
+}
+
+/* The last word: removes from the request's headers and variables what
+ * the module did not make for it, and puts back what it did. Modules
+ * that run between the first fixup and the handler (mod_headers'
+ * RequestHeader, mod_lua's hooks, an .htaccess' RequestHeader even when
+ * no token was issued) may have added or replaced owned headers. */
+static void tjwt_enforce(request_rec *r, const tjwt_dir_conf *d,
+                         const tjwt_req *q, const tjwt_foreign *f)
+{
+    tjwt_check c;
+    int i;
+
+    c.d = d;
+    c.q = q;
+    c.f = f;
+    tjwt_remove_lines(r, r->subprocess_env, tjwt_env_pred, &c,
+                      "foreign variable");
+    if (q && q->token &&
+        apr_table_get(r->subprocess_env, TJWT_ENV_VAR) != q->token)
+        apr_table_setn(r->subprocess_env, TJWT_ENV_VAR, q->token);
+    if (!tjwt_remove_lines(r, r->headers_in, tjwt_header_pred, &c,
+                           "late-set or inherited header"))
+        return;
+    /* The predicate spares the module's own lines, but unsetting a name
+     * takes all of its lines. */
+    for (i = 0; q && i < q->sent->nelts; i++) {
+        const tjwt_sent *s = &APR_ARRAY_IDX(q->sent, i, tjwt_sent);
+        if (!tjwt_has_line(r->headers_in, s->value))
+            apr_table_addn(r->headers_in, s->name, s->value);
+    }
+}
+
+/* --- making the token -------------------------------------------------- */
 
 static const char *tjwt_user(request_rec *r, const tjwt_dir_conf *d)
 {
@@ -119,7 +325,7 @@ static void tjwt_set_templates(request_rec *r, tjwt_req *q,
                                const tjwt_dir_conf *d, const char *token,
                                const tjwt_claims *c)
 {
-    const char *assertion = tjwt_dir_assertion_header(d);
+    const char *assertion = tjwt_dir_assertion_header(d), *bad;
     int i, j;
 
     for (i = 0; d->headers && i < d->headers->nelts; i++) {
@@ -149,12 +355,13 @@ static void tjwt_set_templates(request_rec *r, tjwt_req *q,
         vals = tjwt_template_eval(r->pool, t, token, c->traits);
         for (j = 0; j < vals->nelts; j++) {
             const char *v = APR_ARRAY_IDX(vals, j, const char *);
-            if (tjwt_has_ctl(v)) {
+            if ((bad = tjwt_value_problem(v))) {
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "mod_teleport_jwt: a value of TeleportJWTHeader "
-                              "%s contains a control character; that header "
-                              "line is not sent",
-                              t->header);
+                              "%s (from %s) contains %s; that header line is "
+                              "not sent",
+                              t->header, t->trait ? t->trait : "the template",
+                              bad);
                 continue;
             }
             tjwt_send(r, q, t->header, v);
@@ -162,18 +369,69 @@ static void tjwt_set_templates(request_rec *r, tjwt_req *q,
     }
 }
 
+/* The .htaccess files that apply to r's configuration. After a fast
+ * redirect r has the configuration of the subrequest it took over, but
+ * not the list of .htaccess files that subrequest read. */
+static const struct htaccess_result *tjwt_htaccess_of(request_rec *r,
+                                                      const tjwt_req *q)
+{
+    int i;
+
+    for (i = 0; q && q->lookups && i < q->lookups->nelts; i++) {
+        const tjwt_lookup *l = &APR_ARRAY_IDX(q->lookups, i, tjwt_lookup);
+        if (l->per_dir_config == r->per_dir_config)
+            return l->htaccess;
+    }
+    return r->htaccess;
+}
+
+/* The variables a claim source of r may read: in a subrequest, not those
+ * it inherited unchanged from the request that made it (a page's SSI
+ * "#set var", its configuration's); after an internal redirect, not the
+ * REDIRECT_ copies of the earlier request's. docs/claims.md. NULL when
+ * r reads its own table as it is. */
+static apr_table_t *tjwt_own_env(request_rec *r, const tjwt_req *q)
+{
+    const apr_array_header_t *arr, *inh;
+    const apr_table_entry_t *e, *ie = NULL;
+    apr_table_t *own;
+    int i, j, inherited;
+
+    if (!r->prev && !(q && q->inherited))
+        return NULL;
+    arr = apr_table_elts(r->subprocess_env);
+    e = (const apr_table_entry_t *)arr->elts;
+    inh = q && q->inherited ? apr_table_elts(q->inherited) : NULL;
+    if (inh)
+        ie = (const apr_table_entry_t *)inh->elts;
+    own = apr_table_make(r->pool, arr->nelts);
+    for (i = 0; i < arr->nelts; i++) {
+        if (!e[i].key || (r->prev && strncmp(e[i].key, "REDIRECT_", 9) == 0))
+            continue;
+        /* A copy keeps the key's and the value's address; a module that
+         * sets the variable again gives it a value of its own. */
+        for (inherited = 0, j = 0; inh && !inherited && j < inh->nelts; j++)
+            inherited = ie[j].key == e[i].key && ie[j].val == e[i].val;
+        if (!inherited)
+            apr_table_addn(own, e[i].key, e[i].val);
+    }
+    return own;
+}
+
 /* Fills c from the claim sources. Returns OK, DECLINED for "no token" or
  * an HTTP error status. */
 static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
+                             const tjwt_req *q, const char *aud,
                              tjwt_claims *c)
 {
     const char *err = NULL, *taint;
     apr_int64_t now, expiry = 0;
+    apr_table_t *env, *saved = r->subprocess_env;
     int has_expiry = 0;
 
     /* Identity must come from the server's configuration, never from an
-     * .htaccess author's (SPEC §5). */
-    if ((taint = tjwt_htaccess_tainted(r))) {
+     * .htaccess author's (docs/claims.md). */
+    if ((taint = tjwt_htaccess_tainted(r, tjwt_htaccess_of(r, q)))) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "mod_teleport_jwt: %s, which could change who the "
                       "token says the user is or where it goes; no token "
@@ -181,14 +439,19 @@ static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
                       taint);
         return DECLINED;
     }
+    if ((env = tjwt_own_env(r, q)))
+        r->subprocess_env = env;
     c->user = tjwt_user(r, d);
+    if (c->user && *c->user) {
+        c->roles = tjwt_sources_roles(r, d->roles, &err);
+        if (c->roles)
+            c->traits = tjwt_sources_traits(r, d->traits, &err);
+        if (!err && d->expiry)
+            has_expiry = tjwt_sources_expiry(r, d->expiry, &expiry, &err);
+    }
+    r->subprocess_env = saved;
     if (!c->user || !*c->user)
         return DECLINED;
-    c->roles = tjwt_sources_roles(r, d->roles, &err);
-    if (c->roles)
-        c->traits = tjwt_sources_traits(r, d->traits, &err);
-    if (!err && d->expiry)
-        has_expiry = tjwt_sources_expiry(r, d->expiry, &expiry, &err);
     if (err) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_teleport_jwt: claim source failed for %s: %s",
@@ -197,9 +460,7 @@ static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
     }
     now = (apr_int64_t)apr_time_sec(apr_time_now());
     c->issuer = d->issuer ? d->issuer : r->server->server_hostname;
-    c->audience = d->audience && strcmp(d->audience, "auto") != 0
-                      ? d->audience
-                      : tjwt_request_audience(r);
+    c->audience = aud;
     c->mode = tjwt_dir_claims_mode(d);
     c->iat = now;
     c->exp = now + tjwt_dir_lifetime(d);
@@ -217,31 +478,42 @@ static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
     return OK;
 }
 
-int tjwt_fixups(request_rec *r)
+/* Voids r's output: the token is remembered as stale, so that its copies
+ * are found and removed. */
+static void tjwt_void(request_rec *r, tjwt_req *q)
 {
-    tjwt_dir_conf *d =
-        ap_get_module_config(r->per_dir_config, &teleport_jwt_module);
+    if (q->token) {
+        if (!q->stale)
+            q->stale = apr_array_make(r->pool, 1, sizeof(const char *));
+        APR_ARRAY_PUSH(q->stale, const char *) = q->token;
+    }
+    q->token = NULL;
+    apr_array_clear(q->sent);
+    q->made_for = NULL;
+    q->aud = NULL;
+}
+
+/* Decides r's output for scope d and audience aud, from nothing. Returns
+ * OK, or an HTTP error status when a token is due and cannot be made
+ * (fail closed). */
+static int tjwt_make(request_rec *r, const tjwt_dir_conf *d, tjwt_req *q,
+                     const char *aud)
+{
     tjwt_srv_conf *s =
         ap_get_module_config(r->server->module_config, &teleport_jwt_module);
     tjwt_claims c;
-    tjwt_req *q;
     const char *token, *header;
     int rc;
 
-    /* Off still strips: an Off scope nested in an On one serves the same
-     * upstreams, which trust the header. Only an unconfigured scope passes
-     * client headers through untouched. */
-    if (d->enabled == TJWT_UNSET)
-        return DECLINED;
-    tjwt_strip_owned(r, d);
-    apr_table_unset(r->subprocess_env, TJWT_ENV_VAR);
+    tjwt_void(r, q);
+    q->made_for = d;
+    q->aud = aud;
     if (d->enabled != 1)
-        return DECLINED;
-
+        return OK;
     memset(&c, 0, sizeof(c));
-    rc = tjwt_build_claims(r, d, &c);
+    rc = tjwt_build_claims(r, d, q, aud, &c);
     if (rc != OK)
-        return rc == DECLINED ? DECLINED : rc;
+        return rc == DECLINED ? OK : rc;
     if (!s->signing_key) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_teleport_jwt: no signing key for this server");
@@ -251,130 +523,139 @@ int tjwt_fixups(request_rec *r)
     if (!token)
         return HTTP_INTERNAL_SERVER_ERROR;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "mod_teleport_jwt: token kid=%s sub=%s exp=%" APR_INT64_T_FMT,
-                  s->signing_key->kid, c.user, c.exp);
-    header = tjwt_dir_assertion_header(d);
-    q = tjwt_req_get(r, 1);
-    /* The owned names were stripped above: added, not set. The token
-     * already lives in r->pool; no need to copy its few hundred bytes. */
-    if (header)
+                  "mod_teleport_jwt: token kid=%s sub=%s aud=%s "
+                  "exp=%" APR_INT64_T_FMT,
+                  s->signing_key->kid, c.user, aud, c.exp);
+    q->token = token;
+    /* The owned names were stripped: added, not set. */
+    if ((header = tjwt_dir_assertion_header(d)))
         tjwt_send(r, q, header, token);
-    q->env = token;
     apr_table_setn(r->subprocess_env, TJWT_ENV_VAR, token);
     tjwt_set_templates(r, q, d, token, &c);
     return OK;
 }
 
-/* The names an earlier request of r's chain gave values to: an internal
- * redirect (ErrorDocument, mod_rewrite, a handler) shares its request
- * headers with the request it makes, and a subrequest (mod_include,
- * mod_rewrite's look-ahead, mod_dir) starts with a copy of them and of
- * the variables. Where that new request goes, the scope may be one that
- * does not configure the module, or configures other headers: the token
- * was made for the first request's audience and must not follow. */
-static apr_array_header_t *tjwt_inherited(request_rec *r, int *any)
+/* The audience of r's token: the configured one, or with auto the origin
+ * of url (the worker's URL, once mod_proxy has chosen it) or of r's
+ * target. */
+static const char *tjwt_audience(request_rec *r, const tjwt_dir_conf *d,
+                                 const char *url)
 {
-    apr_array_header_t *names = NULL;
-    request_rec *p;
-    int i;
+    const char *o;
 
-    *any = 0;
-    for (p = r->prev ? r->prev : r->main; p; p = p->prev ? p->prev : p->main) {
-        tjwt_req *q = tjwt_req_get(p, 0);
-        if (!q)
-            continue;
-        *any = 1;
-        for (i = 0; i < q->sent->nelts; i++) {
-            if (!names)
-                names = apr_array_make(r->pool, 2, sizeof(const char *));
-            APR_ARRAY_PUSH(names, const char *) =
-                APR_ARRAY_IDX(q->sent, i, tjwt_sent).name;
-        }
-    }
-    return names;
+    if (d->audience && strcmp(d->audience, "auto") != 0)
+        return d->audience;
+    if (url && (o = tjwt_url_origin(r->pool, url)))
+        return o;
+    return tjwt_request_audience(r);
 }
 
-/* Removes TELEPORT_JWT and what an internal redirect renamed it to
- * (REDIRECT_TELEPORT_JWT, REDIRECT_REDIRECT_...). */
-static void tjwt_unset_env(request_rec *r)
+/* Whether a request whose audience follows its proxy target goes to a
+ * balancer, whose member mod_proxy chooses only in its handler. */
+static int tjwt_awaits_member(request_rec *r, const tjwt_dir_conf *d)
 {
-    const apr_array_header_t *arr = apr_table_elts(r->subprocess_env);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    apr_size_t n = sizeof(TJWT_ENV_VAR) - 1, len;
-    int i;
+    const char *target = tjwt_proxy_target(r);
 
-    apr_table_unset(r->subprocess_env, TJWT_ENV_VAR);
-    for (i = arr->nelts - 1; i >= 0; i--) {
-        if (e[i].key && (len = strlen(e[i].key)) > n &&
-            strncmp(e[i].key, "REDIRECT_", 9) == 0 &&
-            strcmp(e[i].key + len - n, TJWT_ENV_VAR) == 0)
-            apr_table_unset(r->subprocess_env, e[i].key);
-    }
+    return target && strncasecmp(target, "balancer:", 9) == 0 &&
+           (!d->audience || strcmp(d->audience, "auto") == 0);
 }
 
-/* Whether a header the module owns, or one an earlier request of the
- * chain sent, has a copy that is not one the module made for r (its
- * lines are told apart by their value's address: addn keeps it). */
-static int tjwt_foreign_copy(request_rec *r, const tjwt_dir_conf *d,
-                             const apr_array_header_t *inherited,
-                             const tjwt_req *q)
-{
-    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i, j, ours;
+/* --- hooks ------------------------------------------------------------- */
 
-    for (i = 0; i < arr->nelts; i++) {
-        /* The module's own lines first: a pointer comparison spares them
-         * the name's. */
-        ours = 0;
-        for (j = 0; q && !ours && j < q->sent->nelts; j++)
-            ours = e[i].val == APR_ARRAY_IDX(q->sent, j, tjwt_sent).value;
-        if (!ours && e[i].key &&
-            (tjwt_owned(d, e[i].key) ||
-             (inherited && tjwt_name_in(inherited, e[i].key))))
-            return 1;
-    }
-    return 0;
+int tjwt_create_request(request_rec *r)
+{
+    /* A subrequest's variables are a copy of its parent's: kept, to tell
+     * them from what its own processing sets (tjwt_own_env). An internal
+     * redirect has no variables yet here, and renames the old ones. */
+    if (r->main && r->subprocess_env && !apr_is_empty_table(r->subprocess_env))
+        tjwt_req_get(r, 1)->inherited =
+            apr_table_copy(r->pool, r->subprocess_env);
+    return DECLINED;
 }
 
-int tjwt_fixups_last(request_rec *r)
+int tjwt_fixups(request_rec *r)
 {
     tjwt_dir_conf *d =
         ap_get_module_config(r->per_dir_config, &teleport_jwt_module);
-    tjwt_req *q = NULL;
-    apr_array_header_t *inherited = NULL;
-    int i, any = 0;
+    tjwt_req *q;
 
-    if (r->prev || r->main)
-        inherited = tjwt_inherited(r, &any);
-    if (d->enabled == TJWT_UNSET && !any)
+    /* A subrequest may become its parent through a fast redirect (mod_dir,
+     * mod_negotiation), which takes its configuration but not the list
+     * of .htaccess files behind it. */
+    if (r->main) {
+        tjwt_req *m = tjwt_req_get(r->main, 1);
+        tjwt_lookup *l;
+        if (!m->lookups)
+            m->lookups = apr_array_make(r->main->pool, 2, sizeof(tjwt_lookup));
+        l = apr_array_push(m->lookups);
+        l->per_dir_config = r->per_dir_config;
+        l->htaccess = r->htaccess;
+    }
+    /* Off still strips: an Off scope nested in an On one serves the same
+     * upstreams, which trust the header. Only an unconfigured scope passes
+     * client headers through untouched. */
+    if (d->enabled == TJWT_UNSET)
         return DECLINED;
-    q = tjwt_req_get(r, 0);
-    /* An earlier request's variable is not this one's (CGI and FastCGI
-     * pass variables on), and a module that ran after the first fixup
-     * may have set it. */
-    if (!q || !q->env) {
-        if (any || d->enabled != TJWT_UNSET)
-            tjwt_unset_env(r);
-    }
-    else if (apr_table_get(r->subprocess_env, TJWT_ENV_VAR) != q->env) {
-        apr_table_setn(r->subprocess_env, TJWT_ENV_VAR, q->env);
-    }
+    tjwt_strip_owned(r, d);
+    apr_table_unset(r->subprocess_env, TJWT_ENV_VAR);
+    /* A subrequest's token waits for its handler: most subrequests are
+     * look-ups that never run. A balancer's waits for its member. */
+    if (d->enabled != 1 || r->main || tjwt_awaits_member(r, d))
+        return DECLINED;
+    q = tjwt_req_get(r, 1);
+    return tjwt_make(r, d, q, tjwt_audience(r, d, NULL));
+}
+
+/* The final decision for r, the request a handler is about to serve
+ * (url NULL), or that mod_proxy is about to send to url. */
+static int tjwt_settle(request_rec *r, const char *url)
+{
+    tjwt_dir_conf *d =
+        ap_get_module_config(r->per_dir_config, &teleport_jwt_module);
+    tjwt_req *q = tjwt_req_get(r, 0);
+    tjwt_foreign f;
+    int rc = OK;
+
     if (d->enabled == TJWT_UNSET) {
-        tjwt_strip(r, NULL, inherited, "inherited");
-        return DECLINED;
+        tjwt_foreign_collect(r, q, &f);
+        /* Nothing made here, nothing inherited: the common case of a
+         * server that loads the module for other scopes. */
+        if (!f.names && !(q && (q->made_for || q->token)))
+            return DECLINED;
+        if (q)
+            tjwt_void(r, q);
     }
-    /* The last word on the owned headers: modules that run between the
-     * first fixup and the handler (mod_headers' RequestHeader, mod_lua's
-     * hooks, an .htaccess' RequestHeader even when no token was issued)
-     * may have added or replaced them. What the module sent goes back as
-     * it was. */
-    if (!tjwt_foreign_copy(r, d, inherited, q))
-        return DECLINED;
-    tjwt_strip(r, d, inherited, "late-set or inherited");
-    for (i = 0; q && i < q->sent->nelts; i++) {
-        const tjwt_sent *s = &APR_ARRAY_IDX(q->sent, i, tjwt_sent);
-        apr_table_addn(r->headers_in, s->name, s->value);
+    else if (!url && tjwt_proxy_target(r)) {
+        /* A proxied request is decided when mod_proxy has its worker's
+         * URL; until then it keeps only what was made for this scope. */
+        if (q && q->made_for != d)
+            tjwt_void(r, q);
     }
-    return DECLINED;
+    else {
+        const char *aud = d->enabled == 1 ? tjwt_audience(r, d, url) : NULL;
+        if (!q)
+            q = tjwt_req_get(r, 1);
+        if (q->made_for == d && (!aud || (q->aud && !strcmp(q->aud, aud)))) {
+            /* mod_proxy changes no header between the handler's check and
+             * this one. */
+            if (url)
+                return DECLINED;
+        }
+        else {
+            rc = tjwt_make(r, d, q, aud);
+        }
+    }
+    tjwt_foreign_collect(r, q, &f);
+    tjwt_enforce(r, d->enabled == TJWT_UNSET ? NULL : d, q, &f);
+    return rc == OK ? DECLINED : rc;
+}
+
+int tjwt_handler_settle(request_rec *r)
+{
+    return tjwt_settle(r, NULL);
+}
+
+int tjwt_proxy_settle(request_rec *r, const char *url)
+{
+    return tjwt_settle(r, url);
 }

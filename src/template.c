@@ -204,8 +204,8 @@ const char *tjwt_template_parse(apr_pool_t *p, const char *header,
 
     t->header = header;
     t->source = text;
-    if (tjwt_has_ctl(text))
-        return "the template contains a control character";
+    if ((err = tjwt_value_problem(text)))
+        return apr_pstrcat(p, "the template contains ", err, NULL);
     if (!open) {
         if (strstr(text, "}}"))
             return "'}}' without '{{'";

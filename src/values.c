@@ -6,13 +6,45 @@
 #include <apr_strings.h>
 #include <string.h>
 
-int tjwt_has_ctl(const char *s)
+const char *tjwt_value_problem(const char *s)
 {
-    for (; *s; s++) {
-        if (apr_iscntrl(*s))
-            return 1;
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned long cp, min;
+    int n, i;
+
+    while (*p) {
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7f)
+                return "a control character";
+            p++;
+            continue;
+        }
+        /* Lead bytes C0, C1 and F5..FF never start a shortest-form
+         * sequence of a code point up to U+10FFFF. */
+        if (*p >= 0xc2 && *p <= 0xdf)
+            n = 1, cp = *p & 0x1fu, min = 0x80;
+        else if (*p >= 0xe0 && *p <= 0xef)
+            n = 2, cp = *p & 0x0fu, min = 0x800;
+        else if (*p >= 0xf0 && *p <= 0xf4)
+            n = 3, cp = *p & 0x07u, min = 0x10000;
+        else
+            return "bytes that are not UTF-8";
+        /* A NUL ends the loop here too: it is no continuation byte. */
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return "bytes that are not UTF-8";
+            cp = (cp << 6) | (p[i] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return "bytes that are not UTF-8";
+        if (cp <= 0x9f)
+            return "a control character";
+        /* JavaScript and several log viewers take these for line ends. */
+        if (cp == 0x2028 || cp == 0x2029)
+            return "a line or paragraph separator";
+        p += n + 1;
     }
-    return 0;
+    return NULL;
 }
 
 void tjwt_values_add(apr_array_header_t *out, const char *v)

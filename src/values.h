@@ -11,9 +11,11 @@
 void tjwt_values_split(apr_pool_t *p, const char *s, const char *sep,
                        apr_array_header_t *out);
 
-/* Whether s holds a control character (CR, LF, NUL's neighbours, TAB,
- * DEL): such a value never goes into a header. */
-int tjwt_has_ctl(const char *s);
+/* NULL when s may be sent in a header value: valid UTF-8 (shortest
+ * form, no surrogates, at most U+10FFFF) without a C0 control, DEL, a C1
+ * control (U+0080..U+009F), U+2028 or U+2029. Otherwise what is wrong
+ * with it, for a log line. */
+const char *tjwt_value_problem(const char *s);
 
 /* Appends v to out unless out holds it already. */
 void tjwt_values_add(apr_array_header_t *out, const char *v);

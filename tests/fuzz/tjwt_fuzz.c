@@ -112,7 +112,7 @@ static void tjwt_fz_values(apr_pool_t *p, const char *s, const char *sep)
         const char *v = APR_ARRAY_IDX(out, i, const char *);
         if (!*v || strstr(v, sep))
             tjwt_fz_fail("a split value is empty or holds the separator", v);
-        tjwt_has_ctl(v);
+        tjwt_value_problem(v);
     }
 }
 
@@ -167,7 +167,7 @@ static void tjwt_fz_template(apr_pool_t *p, const char **f)
     APR_ARRAY_PUSH(t->values, const char *) = f[3];
     out = tjwt_template_eval(p, tpl, "header.payload.signature", traits);
     for (i = 0; i < out->nelts; i++)
-        tjwt_has_ctl(APR_ARRAY_IDX(out, i, const char *));
+        tjwt_value_problem(APR_ARRAY_IDX(out, i, const char *));
 }
 
 static void tjwt_fz_claims(apr_pool_t *p, const char **f)

@@ -65,7 +65,7 @@ like(header_value($echo, 'X-Inner-Assertion') // '', qr/^eyJ/, '... and its asse
 
 # mod_headers after the module.
 ($echo) = echo('/late/x', user => 'alice');
-is_deeply([ owned_values($echo, 'X-Email') ], ['alice@example.com'],
+is_deeply([ owned_values($echo, 'X-Late-Email') ], ['alice@example.com'],
           'RequestHeader cannot replace an owned header');
 ok(header_value($echo, 'Teleport-Jwt-Assertion') =~ /^eyJ/
    && header_value($echo, 'X-Copy') eq header_value($echo, 'Teleport-Jwt-Assertion'),
