@@ -10,6 +10,7 @@
 #include "src/request.h"
 #include "src/stats.h"
 
+#include <dlfcn.h>
 #include <http_request.h>
 #include <mod_proxy.h>
 #include <mod_status.h>
@@ -96,6 +97,28 @@ static int tjwt_proxy_scheme(request_rec *r, proxy_worker *worker,
     return tjwt_proxy_settle(r, url);
 }
 
+/* mod_proxy's hooks are functions that mod_proxy.so exports, not optional
+ * hooks: calling one by name would make this module fail to load without
+ * mod_proxy. By pre_config every LoadModule has run, and httpd sorts the
+ * hooks again after it; every generation registers anew, since httpd
+ * drops all hooks when it rereads the configuration. */
+static int tjwt_proxy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp)
+{
+    void (*hook)(proxy_HOOK_scheme_handler_t *, const char *const *,
+                 const char *const *, int);
+    void *sym = dlsym(RTLD_DEFAULT, "proxy_hook_scheme_handler");
+
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (sym) {
+        memcpy(&hook, &sym, sizeof(hook));
+        hook(tjwt_proxy_scheme, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    }
+    return OK;
+}
+
 static void tjwt_register_hooks(apr_pool_t *p)
 {
     /* mod_rewrite (per-directory rules, [E=] and [P]), mod_env and mod_ssl
@@ -117,8 +140,7 @@ static void tjwt_register_hooks(apr_pool_t *p)
      * for a balancer is only known in its handler. Before every other
      * module's first-of-all handler too: httpd orders hooks by number. */
     ap_hook_handler(tjwt_handler_settle, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
-    APR_OPTIONAL_HOOK(proxy, scheme_handler, tjwt_proxy_scheme, NULL, NULL,
-                      APR_HOOK_REALLY_FIRST);
+    ap_hook_pre_config(tjwt_proxy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
