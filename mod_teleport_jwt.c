@@ -139,7 +139,8 @@ static void tjwt_register_hooks(apr_pool_t *p)
      * in type_checker); and where mod_proxy has chosen the worker, which
      * for a balancer is only known in its handler. Before every other
      * module's first-of-all handler too: httpd orders hooks by number. */
-    ap_hook_handler(tjwt_handler_settle, NULL, NULL, APR_HOOK_REALLY_FIRST - 10);
+    ap_hook_handler(tjwt_handler_settle, NULL, NULL,
+                    APR_HOOK_REALLY_FIRST - 10);
     ap_hook_pre_config(tjwt_proxy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */

@@ -137,8 +137,7 @@ const char *tjwt_cmd_claims(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-static const char *tjwt_htaccess_name_refused(cmd_parms *cmd,
-                                              const char *name);
+static const char *tjwt_htaccess_name_refused(cmd_parms *cmd, const char *name);
 
 const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                                       const char *arg)
@@ -420,10 +419,11 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "digits and -",
                             cmd->cmd->name, name);
     if (tjwt_reserved_here(name, d))
-        return apr_psprintf(cmd->pool,
-                            "%s: %s is reserved (the assertion header, "
-                            TJWT_RESERVED_TEXT "); choose another name",
-                            cmd->cmd->name, name);
+        return apr_psprintf(
+            cmd->pool,
+            "%s: %s is reserved (the assertion header, " TJWT_RESERVED_TEXT
+            "); choose another name",
+            cmd->cmd->name, name);
     if (tjwt_in_htaccess(cmd) && (err = tjwt_htaccess_name_refused(cmd, name)))
         return err;
     if (tjwt_dir_has_header(d, name))

@@ -68,12 +68,21 @@ int tjwt_header_reserved(const char *name)
      * and client addresses; a value of a template's making in those that
      * frame the message would make the request mean something else to
      * the upstream than to Apache. */
-    static const char *const reserved[] = {
-        "Teleport-Jwt-Assertion", "Host",      "Forwarded",
-        "Via",                    "X-Real-Ip", "Content-Length",
-        "Transfer-Encoding",      "Connection", "Keep-Alive",
-        "Proxy-Connection",       "TE",        "Trailer",
-        "Upgrade",                "Expect",    NULL};
+    static const char *const reserved[] = {"Teleport-Jwt-Assertion",
+                                           "Host",
+                                           "Forwarded",
+                                           "Via",
+                                           "X-Real-Ip",
+                                           "Content-Length",
+                                           "Transfer-Encoding",
+                                           "Connection",
+                                           "Keep-Alive",
+                                           "Proxy-Connection",
+                                           "TE",
+                                           "Trailer",
+                                           "Upgrade",
+                                           "Expect",
+                                           NULL};
     int i;
 
     /* Every X-Forwarded-* (For, Host, Proto, Port, Server, Prefix, Uri,

@@ -20,7 +20,7 @@ int tjwt_is_header_name(const char *s);
  * the message or the connection (TJWT_RESERVED_TEXT, for messages). */
 int tjwt_header_reserved(const char *name);
 #define TJWT_RESERVED_TEXT                                                     \
-    "Host, Forwarded, Via, X-Forwarded-*, X-Real-Ip and the headers that "    \
+    "Host, Forwarded, Via, X-Forwarded-*, X-Real-Ip and the headers that "     \
     "frame the message (Content-Length, Transfer-Encoding, Connection, "       \
     "Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Expect)"
 

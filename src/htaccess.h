@@ -1,5 +1,5 @@
-/* The .htaccess rule (docs/claims.md): .htaccess may switch the module and choose
- * headers, never decide who the token says the user is. */
+/* The .htaccess rule (docs/claims.md): .htaccess may switch the module and
+ * choose headers, never decide who the token says the user is. */
 #ifndef TJWT_HTACCESS_H
 #define TJWT_HTACCESS_H
 

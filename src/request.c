@@ -43,8 +43,8 @@ typedef struct {
      * audience: then it is decided again. */
     const tjwt_dir_conf *made_for;
     const char *aud;
-    apr_array_header_t *stale; /* tokens made for it before, now void */
-    apr_table_t *inherited;    /* a subrequest's variables at birth */
+    apr_array_header_t *stale;   /* tokens made for it before, now void */
+    apr_table_t *inherited;      /* a subrequest's variables at birth */
     apr_array_header_t *lookups; /* tjwt_lookup */
 } tjwt_req;
 
@@ -104,8 +104,8 @@ static void tjwt_foreign_token(tjwt_foreign *f, const tjwt_req *own,
         APR_ARRAY_PUSH(f->tokens, const char *) = t;
 }
 
-static void tjwt_foreign_add(apr_pool_t *p, tjwt_foreign *f,
-                             const tjwt_req *q, const tjwt_req *own, int all)
+static void tjwt_foreign_add(apr_pool_t *p, tjwt_foreign *f, const tjwt_req *q,
+                             const tjwt_req *own, int all)
 {
     int i;
 
@@ -197,8 +197,9 @@ static int tjwt_has_line(const apr_table_t *t, const char *value)
 typedef int (*tjwt_line_pred)(const void *ctx, const char *key,
                               const char *val);
 
-static int tjwt_remove_lines(request_rec *r, apr_table_t *t, tjwt_line_pred pred,
-                             const void *ctx, const char *why)
+static int tjwt_remove_lines(request_rec *r, apr_table_t *t,
+                             tjwt_line_pred pred, const void *ctx,
+                             const char *why)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -421,8 +422,7 @@ static apr_table_t *tjwt_own_env(request_rec *r, const tjwt_req *q)
 /* Fills c from the claim sources. Returns OK, DECLINED for "no token" or
  * an HTTP error status. */
 static int tjwt_build_claims(request_rec *r, const tjwt_dir_conf *d,
-                             const tjwt_req *q, const char *aud,
-                             tjwt_claims *c)
+                             const tjwt_req *q, const char *aud, tjwt_claims *c)
 {
     const char *err = NULL, *taint;
     apr_int64_t now, expiry = 0;

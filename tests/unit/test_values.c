@@ -49,6 +49,50 @@ START_TEST(test_split_appends)
 }
 END_TEST
 
+/* What may go into a header value (docs/templates.md): each case, a
+ * string and whether it is refused. */
+static const struct {
+    const char *in;
+    int bad;
+} value_cases[] = {
+    {"plain ascii", 0},
+    {"", 0},
+    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0}, /* 2, 3, 4 bytes */
+    {"\xc2\xa0", 0},                  /* U+00A0, first after C1 */
+    {"\xe2\x80\xa7 \xe2\x80\xaa", 0}, /* U+2027, U+202A: neighbours */
+    {"\xf4\x8f\xbf\xbf", 0},          /* U+10FFFF */
+    {"tab\there", 1},
+    {"cr\rlf", 1},
+    {"del\x7f", 1},
+    {"\x1f", 1},
+    {"nel \xc2\x85", 1},     /* U+0085 */
+    {"csi \xc2\x9b", 1},     /* U+009B */
+    {"\xc2\x80", 1},         /* U+0080 */
+    {"\xc2\x9f", 1},         /* U+009F */
+    {"lone \x85", 1},        /* a continuation byte alone */
+    {"\xc0\xaf", 1},         /* overlong '/' */
+    {"\xe0\x80\xaf", 1},     /* overlong, three bytes */
+    {"\xf0\x80\x80\xaf", 1}, /* overlong, four bytes */
+    {"\xed\xa0\x80", 1},     /* U+D800, a surrogate */
+    {"\xed\xbf\xbf", 1},     /* U+DFFF */
+    {"\xf4\x90\x80\x80", 1}, /* past U+10FFFF */
+    {"\xf5\x80\x80\x80", 1},
+    {"\xff", 1},
+    {"\xe2\x80\xa8", 1}, /* U+2028 */
+    {"\xe2\x80\xa9", 1}, /* U+2029 */
+    {"cut \xe2\x82", 1}, /* a sequence cut short by the end */
+    {"\xc3", 1},
+};
+
+START_TEST(test_value_problem)
+{
+    const char *why = tjwt_value_problem(value_cases[_i].in);
+
+    ck_assert_msg(value_cases[_i].bad ? why != NULL : why == NULL,
+                  "case %d: got %s", _i, why ? why : "(accepted)");
+}
+END_TEST
+
 Suite *tjwt_suite_values(void)
 {
     Suite *s = suite_create("values");
@@ -59,6 +103,8 @@ Suite *tjwt_suite_values(void)
     tcase_add_loop_test(tc, test_split, 0,
                         (int)(sizeof(cases) / sizeof(cases[0])));
     tcase_add_test(tc, test_split_appends);
+    tcase_add_loop_test(tc, test_value_problem, 0,
+                        (int)(sizeof(value_cases) / sizeof(value_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,6 +99,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_cache());
     srunner_add_suite(sr, tjwt_suite_claims());
     srunner_add_suite(sr, tjwt_suite_duration());
+    srunner_add_suite(sr, tjwt_suite_headers());
     srunner_add_suite(sr, tjwt_suite_jws());
     srunner_add_suite(sr, tjwt_suite_keys());
     srunner_add_suite(sr, tjwt_suite_origin());

@@ -15,6 +15,7 @@ Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_duration(void);
+Suite *tjwt_suite_headers(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_origin(void);
