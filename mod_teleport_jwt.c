@@ -38,10 +38,10 @@ static const command_rec tjwt_cmds[] = {
                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                   "an expression giving the user name "
                   "(default %{REMOTE_USER})"),
-    AP_INIT_TAKE12("TeleportJWTRoles", tjwt_cmd_roles, NULL,
-                   RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
-                   "an expression giving roles, and the separator to split "
-                   "them on (default ,)"),
+    AP_INIT_RAW_ARGS("TeleportJWTRoles", tjwt_cmd_roles, NULL,
+                     RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
+                     "an expression giving roles, and the separator to split "
+                     "them on (default ,)"),
     AP_INIT_TAKE23("TeleportJWTTrait", tjwt_cmd_trait, NULL,
                    RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                    "a trait name, an expression giving its values, and the "
@@ -80,7 +80,6 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    tjwt_config_post_config(pconf);
     return tjwt_publish_post_config(pconf, ptemp, s);
 }
 
@@ -97,26 +96,40 @@ static int tjwt_proxy_scheme(request_rec *r, proxy_worker *worker,
     return tjwt_proxy_settle(r, url);
 }
 
-/* mod_proxy's hooks are functions that mod_proxy.so exports, not optional
- * hooks: calling one by name would make this module fail to load without
- * mod_proxy. By pre_config every LoadModule has run, and httpd sorts the
- * hooks again after it; every generation registers anew, since httpd
- * drops all hooks when it rereads the configuration. */
-static int tjwt_proxy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                                 apr_pool_t *ptemp)
+/* A new reading of the configuration starts. mod_proxy's hooks are
+ * functions that mod_proxy.so exports, not optional hooks: calling one by
+ * name would make this module fail to load without mod_proxy. By
+ * pre_config every LoadModule has run, and httpd sorts the hooks again
+ * after it; every generation registers anew, since httpd drops all hooks
+ * when it rereads the configuration. */
+static int tjwt_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
 {
     void (*hook)(proxy_HOOK_scheme_handler_t *, const char *const *,
                  const char *const *, int);
     void *sym = dlsym(RTLD_DEFAULT, "proxy_hook_scheme_handler");
 
-    (void)pconf;
     (void)plog;
     (void)ptemp;
+    tjwt_config_pre_config(pconf);
     if (sym) {
         memcpy(&hook, &sym, sizeof(hook));
         hook(tjwt_proxy_scheme, NULL, NULL, APR_HOOK_REALLY_FIRST);
     }
     return OK;
+}
+
+static int tjwt_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    return tjwt_config_check(pconf, ptemp, s);
+}
+
+static void tjwt_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    tjwt_config_child_init(pchild);
 }
 
 static void tjwt_register_hooks(apr_pool_t *p)
@@ -141,7 +154,8 @@ static void tjwt_register_hooks(apr_pool_t *p)
      * module's first-of-all handler too: httpd orders hooks by number. */
     ap_hook_handler(tjwt_handler_settle, NULL, NULL,
                     APR_HOOK_REALLY_FIRST - 10);
-    ap_hook_pre_config(tjwt_proxy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(tjwt_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(tjwt_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
@@ -155,6 +169,7 @@ static void tjwt_register_hooks(apr_pool_t *p)
     ap_hook_post_config(tjwt_cache_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tjwt_stats_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(tjwt_cache_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(tjwt_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, tjwt_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
 }

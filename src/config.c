@@ -7,8 +7,10 @@
 #include "template.h"
 #include "values.h"
 
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include <apr_uri.h>
 #include <http_log.h>
 
@@ -199,7 +201,7 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
     }
     if (tjwt_value_problem(arg) ||
         apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
-        !uri.hostname)
+        !uri.hostname || !*uri.hostname)
         return apr_psprintf(cmd->pool,
                             "%s: '%s' is not accepted; use an absolute URI "
                             "such as https://mcp.example.com/mcp, or auto",
@@ -268,14 +270,26 @@ static int tjwt_reserved_here(const char *name, const tjwt_dir_conf *d)
             tjwt_same_header(name, d->assertion_header));
 }
 
-/* Headers that RequestHeader sets or edits anywhere in the server
- * configuration, read from the parsed configuration at start-up: an
- * .htaccess template may not take one over. */
+/* What the whole server configuration says, gathered while it is read
+ * and checked once it is all read (tjwt_config_check): the headers that
+ * RequestHeader sets or edits, which an .htaccess template may not take
+ * over; the trait names TeleportJWTTrait defines; and the templates that
+ * read a trait, each of which must name a defined one. Per generation:
+ * tjwt_config_pre_config empties them. */
 typedef struct {
     const char *name, *file;
     int line;
 } tjwt_config_header;
-static apr_array_header_t *tjwt_request_headers;
+static apr_array_header_t *tjwt_request_headers; /* tjwt_config_header */
+static apr_array_header_t *tjwt_defined_traits;  /* const char * */
+static apr_array_header_t *tjwt_trait_templates; /* tjwt_config_header */
+
+void tjwt_config_pre_config(apr_pool_t *pconf)
+{
+    tjwt_request_headers = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
+    tjwt_defined_traits = apr_array_make(pconf, 4, sizeof(const char *));
+    tjwt_trait_templates = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
+}
 
 static void tjwt_scan_directives(apr_pool_t *p, const ap_directive_t *dir)
 {
@@ -297,10 +311,75 @@ static void tjwt_scan_directives(apr_pool_t *p, const ap_directive_t *dir)
     }
 }
 
-void tjwt_config_post_config(apr_pool_t *pconf)
+/* Edit distance of two short names, for "did you mean". */
+static apr_size_t tjwt_distance(apr_pool_t *p, const char *a, const char *b)
 {
-    tjwt_request_headers = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
+    apr_size_t la = strlen(a), lb = strlen(b), i, j;
+    apr_size_t *row = apr_palloc(p, (lb + 1) * sizeof(*row)), diag, up;
+
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        diag = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            up = row[j];
+            row[j] = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < row[j])
+                row[j] = up + 1;
+            if (row[j - 1] + 1 < row[j])
+                row[j] = row[j - 1] + 1;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Why a template's trait is not defined, with the traits that are and
+ * the nearest name; NULL when it is defined. */
+static const char *tjwt_unknown_trait(apr_pool_t *p, const char *trait)
+{
+    const char *best = "jwt", *known;
+    apr_size_t d, bestd = tjwt_distance(p, trait, "jwt");
+    int i;
+
+    for (i = 0; tjwt_defined_traits && i < tjwt_defined_traits->nelts; i++) {
+        const char *t = APR_ARRAY_IDX(tjwt_defined_traits, i, const char *);
+        if (strcmp(t, trait) == 0)
+            return NULL;
+        if ((d = tjwt_distance(p, trait, t)) < bestd)
+            bestd = d, best = t;
+    }
+    known = tjwt_defined_traits && tjwt_defined_traits->nelts
+                ? apr_array_pstrcat(p, tjwt_defined_traits, ',')
+                : "none";
+    return apr_psprintf(p,
+                        "the template reads the trait '%s', which no "
+                        "TeleportJWTTrait in the server configuration "
+                        "defines (defined: %s)%s%s%s",
+                        trait, known,
+                        bestd <= 2 ? "; did you mean internal." : "",
+                        bestd <= 2 ? best : "", bestd <= 2 ? "?" : "");
+}
+
+int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    int i;
+
     tjwt_scan_directives(pconf, ap_conftree);
+    for (i = 0; tjwt_trait_templates && i < tjwt_trait_templates->nelts; i++) {
+        const tjwt_config_header *t =
+            &APR_ARRAY_IDX(tjwt_trait_templates, i, tjwt_config_header);
+        const char *why = tjwt_unknown_trait(ptemp, t->name);
+        if (why) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                         "mod_teleport_jwt: TeleportJWTHeader on line %d of "
+                         "%s: %s",
+                         t->line, t->file, why);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
 }
 
 /* Why an .htaccess file may not name header, or NULL if it may: only
@@ -333,6 +412,57 @@ static const char *tjwt_htaccess_name_refused(cmd_parms *cmd, const char *name)
                                 cmd->cmd->name, name, h->file, h->line);
     }
     return NULL;
+}
+
+static int tjwt_name_listed(const apr_array_header_t *a, const char *name)
+{
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(a, i, const char *), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* In .htaccess the trait check can only be made when a request reads the
+ * file, which every request does: each process warns once per file and
+ * line. */
+static apr_hash_t *tjwt_warned;
+static apr_thread_mutex_t *tjwt_warned_lock;
+
+void tjwt_config_child_init(apr_pool_t *pchild)
+{
+    tjwt_warned = apr_hash_make(pchild);
+    if (apr_thread_mutex_create(&tjwt_warned_lock, APR_THREAD_MUTEX_DEFAULT,
+                                pchild) != APR_SUCCESS)
+        tjwt_warned_lock = NULL;
+}
+
+static void tjwt_warn_htaccess_trait(cmd_parms *cmd, const char *trait)
+{
+    const char *why = tjwt_unknown_trait(cmd->temp_pool, trait), *key;
+    int first = 1;
+
+    if (!why)
+        return;
+    key = apr_psprintf(cmd->temp_pool, "%s:%d", cmd->directive->filename,
+                       cmd->directive->line_num);
+    if (tjwt_warned_lock &&
+        apr_thread_mutex_lock(tjwt_warned_lock) == APR_SUCCESS) {
+        if (apr_hash_get(tjwt_warned, key, APR_HASH_KEY_STRING))
+            first = 0;
+        else
+            apr_hash_set(tjwt_warned,
+                         apr_pstrdup(apr_hash_pool_get(tjwt_warned), key),
+                         APR_HASH_KEY_STRING, "");
+        apr_thread_mutex_unlock(tjwt_warned_lock);
+    }
+    if (first)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "mod_teleport_jwt: TeleportJWTHeader on line %d of %s: "
+                     "%s; the header is never sent",
+                     cmd->directive->line_num, cmd->directive->filename, why);
 }
 
 static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
@@ -368,10 +498,21 @@ static const char *tjwt_add_source(cmd_parms *cmd, apr_array_header_t **list,
     return NULL;
 }
 
-const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
-                           const char *sep)
+const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *args)
 {
+    const char *expr, *sep = NULL;
+
     TJWT_SERVER_ONLY(cmd);
+    /* Raw arguments: httpd's TAKE12 would take an empty separator ("")
+     * for none given and quietly split on ','. */
+    expr = ap_getword_conf(cmd->pool, &args);
+    if (*args)
+        sep = ap_getword_conf(cmd->pool, &args);
+    if (!*expr || *args)
+        return apr_psprintf(cmd->pool,
+                            "%s takes an expression and an optional "
+                            "separator",
+                            cmd->cmd->name);
     return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->roles, NULL, expr,
                            sep);
 }
@@ -396,6 +537,8 @@ const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
                             "%s: the trait name must be a non-empty string "
                             "without control characters",
                             cmd->cmd->name);
+    if (tjwt_defined_traits && !tjwt_name_listed(tjwt_defined_traits, name))
+        APR_ARRAY_PUSH(tjwt_defined_traits, const char *) = name;
     return tjwt_add_source(cmd, &((tjwt_dir_conf *)dconf)->traits, name, expr,
                            sep);
 }
@@ -443,6 +586,16 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "%s %s: in .htaccess a template must contain an "
                             "{{expression}}",
                             cmd->cmd->name, name);
+    if (t->trait && strcmp(t->trait, "jwt") != 0) {
+        if (tjwt_in_htaccess(cmd))
+            tjwt_warn_htaccess_trait(cmd, t->trait);
+        else if (tjwt_trait_templates) {
+            tjwt_config_header *h = apr_array_push(tjwt_trait_templates);
+            h->name = t->trait;
+            h->file = cmd->directive->filename;
+            h->line = cmd->directive->line_num;
+        }
+    }
     if (!d->headers)
         d->headers = apr_array_make(cmd->pool, 2, sizeof(tjwt_template *));
     APR_ARRAY_PUSH(d->headers, tjwt_template *) = t;
@@ -461,6 +614,13 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg)
     (void)dconf;
     if (err)
         return err;
+    /* The last one would silently win. */
+    if (s->signing_key)
+        return apr_psprintf(cmd->pool,
+                            "%s: a second signing key in the same server "
+                            "(the first is %s); use TeleportJWTPublishKey "
+                            "for a key that is only published",
+                            cmd->cmd->name, s->signing_key->path);
     path = ap_server_root_relative(cmd->pool, arg);
     if (!path)
         return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name,

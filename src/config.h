@@ -82,8 +82,7 @@ const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg);
-const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *expr,
-                           const char *sep);
+const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *args);
 const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
                            const char *expr, const char *sep);
 const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg);
@@ -94,9 +93,14 @@ const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_htaccess_headers(cmd_parms *cmd, void *dconf,
                                       const char *arg);
 
-/* post_config: reads what the server configuration itself says that
- * .htaccess files are checked against (RequestHeader names). */
-void tjwt_config_post_config(apr_pool_t *pconf);
+/* pre_config: forgets what the previous configuration read said. */
+void tjwt_config_pre_config(apr_pool_t *pconf);
+/* check_config: what can only be checked once the whole configuration is
+ * read (every template's trait is defined), and what .htaccess files are
+ * later checked against (the headers RequestHeader sets). */
+int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+/* child_init: the once-per-file warnings of .htaccess files. */
+void tjwt_config_child_init(apr_pool_t *pchild);
 
 /* Effective values, with the defaults applied. */
 apr_int64_t tjwt_dir_lifetime(const tjwt_dir_conf *d);
