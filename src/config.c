@@ -28,6 +28,44 @@ static const char *tjwt_server_only(cmd_parms *cmd)
                         cmd->cmd->name);
 }
 
+/* The longest directive line the module takes: far more than any name,
+ * expression or template needs, and less than a token may be long. */
+#define TJWT_MAX_LINE 4096
+
+/* Why the arguments of the directive being read cannot be used, or NULL:
+ * too long, or not UTF-8 text (a claim or a header can be nothing
+ * else). A tab only separates arguments. */
+static const char *tjwt_line_problem(cmd_parms *cmd)
+{
+    const char *args = cmd->directive ? cmd->directive->args : NULL, *why;
+    char *copy, *c;
+
+    if (!args)
+        return NULL;
+    if (strlen(args) > TJWT_MAX_LINE)
+        return apr_psprintf(cmd->pool,
+                            "%s: the arguments are longer than %d bytes",
+                            cmd->cmd->name, TJWT_MAX_LINE);
+    copy = apr_pstrdup(cmd->temp_pool, args);
+    for (c = copy; *c; c++) {
+        if (*c == '\t')
+            *c = ' ';
+    }
+    if ((why = tjwt_value_problem(copy)))
+        return apr_psprintf(cmd->pool,
+                            "%s: the arguments contain %s; use UTF-8 text",
+                            cmd->cmd->name, why);
+    return NULL;
+}
+
+/* Returns from a directive handler whose arguments cannot be used. */
+#define TJWT_ARGS_OK(cmd)                                                      \
+    do {                                                                       \
+        const char *bad_ = tjwt_line_problem(cmd);                             \
+        if (bad_)                                                              \
+            return bad_;                                                       \
+    } while (0)
+
 /* Returns from a directive handler that is being read from .htaccess. */
 #define TJWT_SERVER_ONLY(cmd)                                                  \
     do {                                                                       \
@@ -130,6 +168,7 @@ const char *tjwt_cmd_claims(cmd_parms *cmd, void *dconf, const char *arg)
 {
     tjwt_claims_mode_e mode;
 
+    TJWT_ARGS_OK(cmd);
     if (tjwt_claims_mode_parse(arg, &mode) != 0)
         return apr_psprintf(cmd->pool,
                             "%s: '%s' is not accepted; use roles-and-traits, "
@@ -147,6 +186,7 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
     tjwt_dir_conf *d = dconf;
     const char *err;
 
+    TJWT_ARGS_OK(cmd);
     if (strcasecmp(arg, "Off") == 0) {
         d->assertion_header = "";
         return NULL;
@@ -180,6 +220,7 @@ const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
 
 const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    TJWT_ARGS_OK(cmd);
     TJWT_SERVER_ONLY(cmd);
     if (!*arg || tjwt_value_problem(arg))
         return apr_psprintf(cmd->pool,
@@ -192,9 +233,10 @@ const char *tjwt_cmd_issuer(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_audience(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    TJWT_SERVER_ONLY(cmd);
     apr_uri_t uri;
 
+    TJWT_ARGS_OK(cmd);
+    TJWT_SERVER_ONLY(cmd);
     if (strcasecmp(arg, "auto") == 0) {
         ((tjwt_dir_conf *)dconf)->audience = "auto";
         return NULL;
@@ -215,16 +257,19 @@ static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
 
 const char *tjwt_cmd_user(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    TJWT_ARGS_OK(cmd);
     TJWT_SERVER_ONLY(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->user);
 }
 
 const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    TJWT_SERVER_ONLY(cmd);
     apr_int64_t secs;
-    const char *err = tjwt_duration_parse(arg, 1, TJWT_MAX_LIFETIME, &secs);
+    const char *err;
 
+    TJWT_ARGS_OK(cmd);
+    TJWT_SERVER_ONLY(cmd);
+    err = tjwt_duration_parse(arg, 1, TJWT_MAX_LIFETIME, &secs);
     if (err)
         return apr_psprintf(cmd->pool,
                             "%s: '%s' is not accepted (%s); use a duration "
@@ -236,10 +281,12 @@ const char *tjwt_cmd_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 
 const char *tjwt_cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    TJWT_SERVER_ONLY(cmd);
     char *end;
-    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+    apr_int64_t n;
 
+    TJWT_ARGS_OK(cmd);
+    TJWT_SERVER_ONLY(cmd);
+    n = apr_strtoi64(arg, &end, 10);
     /* Below a few hundred bytes not even a bare token fits. */
     if (*end || n < 512 || n > 1048576)
         return apr_psprintf(cmd->pool,
@@ -470,6 +517,10 @@ static const char *tjwt_parse_expr(cmd_parms *cmd, const char *arg,
 {
     const char *err = NULL;
 
+    /* An empty expression always yields nothing: no user, no role. */
+    if (!*arg)
+        return apr_psprintf(cmd->pool, "%s: the expression is empty",
+                            cmd->cmd->name);
     *out = ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &err, NULL);
     if (err)
         return apr_psprintf(cmd->pool,
@@ -502,6 +553,7 @@ const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *args)
 {
     const char *expr, *sep = NULL;
 
+    TJWT_ARGS_OK(cmd);
     TJWT_SERVER_ONLY(cmd);
     /* Raw arguments: httpd's TAKE12 would take an empty separator ("")
      * for none given and quietly split on ','. */
@@ -520,9 +572,10 @@ const char *tjwt_cmd_roles(cmd_parms *cmd, void *dconf, const char *args)
 const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
                            const char *expr, const char *sep)
 {
-    TJWT_SERVER_ONLY(cmd);
     const char *c;
 
+    TJWT_ARGS_OK(cmd);
+    TJWT_SERVER_ONLY(cmd);
     if (!expr)
         return apr_psprintf(cmd->pool,
                             "%s takes a trait name, an expression and an "
@@ -545,6 +598,7 @@ const char *tjwt_cmd_trait(cmd_parms *cmd, void *dconf, const char *name,
 
 const char *tjwt_cmd_expiry(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    TJWT_ARGS_OK(cmd);
     TJWT_SERVER_ONLY(cmd);
     return tjwt_parse_expr(cmd, arg, &((tjwt_dir_conf *)dconf)->expiry);
 }
@@ -556,6 +610,7 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
     tjwt_template *t;
     const char *err;
 
+    TJWT_ARGS_OK(cmd);
     if (!tjwt_is_header_name(name))
         return apr_psprintf(cmd->pool,
                             "%s: '%s' is not a header name; use letters, "
@@ -574,6 +629,11 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "%s: %s is set twice in this scope; a template "
                             "that yields several values sends one header line "
                             "per value",
+                            cmd->cmd->name, name);
+    if (!*tpl)
+        return apr_psprintf(cmd->pool,
+                            "%s %s: the template is empty; it would never "
+                            "send the header",
                             cmd->cmd->name, name);
     if ((err = tjwt_template_parse(cmd->pool, name, tpl, &t)))
         return apr_psprintf(cmd->pool, "%s %s \"%s\": %s", cmd->cmd->name, name,
@@ -611,6 +671,7 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg)
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     const char *path;
 
+    TJWT_ARGS_OK(cmd);
     (void)dconf;
     if (err)
         return err;
@@ -639,6 +700,7 @@ const char *tjwt_cmd_htaccess_headers(cmd_parms *cmd, void *dconf,
         ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
 
+    TJWT_ARGS_OK(cmd);
     (void)dconf;
     if (err)
         return err;
@@ -661,6 +723,7 @@ const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg)
     const char *path;
     tjwt_key *k;
 
+    TJWT_ARGS_OK(cmd);
     (void)dconf;
     if (err)
         return err;
