@@ -9,7 +9,10 @@
 # tokens are verified with PyJWT against the server's JWKS.
 #
 # One private httpd holds every world at once (world N under /wN/), so a
-# run costs one server start.
+# run costs one server start. The seed and a closing summary go to stderr
+# (shown by make check); every disagreement, with the world's
+# configuration, goes to t/logs/boundary-gen.log (and to the TAP comments
+# under t/TEST -verbose).
 #
 # Knobs (environment):
 #   TJWT_GEN_CONFIGS  how many worlds (default 300)
@@ -18,8 +21,9 @@
 #                     TJWT_GEN_SEED=S TJWT_GEN_CONFIGS=N
 #   TJWT_GEN_WORLDS   only these worlds of the seed, e.g. "17,42": world N
 #                     is the same whatever TJWT_GEN_CONFIGS is
-#   TJWT_GEN_DIAG     how many failing worlds to print in full (default 5;
-#                     the others get their problems only)
+#   TJWT_GEN_DIAG     how many failing worlds to describe in full, with
+#                     their configuration and files (default 5; the others
+#                     get their problems only)
 #   TJWT_GEN_BODIES   also print what the handlers answered to the failing
 #                     requests of the worlds printed in full
 #   TJWT_GEN_JOBS     parallel clients (default 3)
