@@ -330,12 +330,53 @@ typedef struct {
 static apr_array_header_t *tjwt_request_headers; /* tjwt_config_header */
 static apr_array_header_t *tjwt_defined_traits;  /* const char * */
 static apr_array_header_t *tjwt_trait_templates; /* tjwt_config_header */
+/* Sections that send the token in a template as well as (unless they
+ * turn it off) in the assertion header. */
+typedef struct {
+    const tjwt_dir_conf *d;
+    const char *header, *file;
+    int line;
+} tjwt_config_jwt_template;
+static apr_array_header_t *tjwt_jwt_templates;
+
+/* Node's default limit on all request headers together (16 KiB); Apache
+ * and nginx limit each line, which TeleportJWTMaxSize already bounds. */
+#define TJWT_NODE_HEADERS_LIMIT 16384
+/* What the request's other headers take, roughly. */
+#define TJWT_OTHER_HEADERS 1024
 
 void tjwt_config_pre_config(apr_pool_t *pconf)
 {
     tjwt_request_headers = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
     tjwt_defined_traits = apr_array_make(pconf, 4, sizeof(const char *));
     tjwt_trait_templates = apr_array_make(pconf, 4, sizeof(tjwt_config_header));
+    tjwt_jwt_templates =
+        apr_array_make(pconf, 4, sizeof(tjwt_config_jwt_template));
+}
+
+/* Warns where a section's token can make the request's headers larger
+ * than a default Node upstream takes (docs/tokens.md, "Sizes"). */
+static void tjwt_warn_header_total(server_rec *s)
+{
+    int i;
+
+    for (i = 0; tjwt_jwt_templates && i < tjwt_jwt_templates->nelts; i++) {
+        const tjwt_config_jwt_template *t =
+            &APR_ARRAY_IDX(tjwt_jwt_templates, i, tjwt_config_jwt_template);
+        apr_int64_t worst;
+        if (t->d->assertion_header && !*t->d->assertion_header)
+            continue;
+        worst = 2 * tjwt_dir_max_size(t->d);
+        if (worst + TJWT_OTHER_HEADERS > TJWT_NODE_HEADERS_LIMIT)
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         "mod_teleport_jwt: TeleportJWTHeader %s on line %d "
+                         "of %s sends the token beside the assertion header: "
+                         "up to %" APR_INT64_T_FMT " bytes of headers, more "
+                         "than the 16 KiB a default Node upstream accepts "
+                         "(431); set TeleportJWTAssertionHeader Off there, "
+                         "or TeleportJWTMaxSize 7000 or less",
+                         t->header, t->line, t->file, worst);
+    }
 }
 
 static void tjwt_scan_directives(apr_pool_t *p, const ap_directive_t *dir)
@@ -414,6 +455,7 @@ int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     int i;
 
     tjwt_scan_directives(pconf, ap_conftree);
+    tjwt_warn_header_total(s);
     for (i = 0; tjwt_trait_templates && i < tjwt_trait_templates->nelts; i++) {
         const tjwt_config_header *t =
             &APR_ARRAY_IDX(tjwt_trait_templates, i, tjwt_config_header);
@@ -646,6 +688,14 @@ const char *tjwt_cmd_header(cmd_parms *cmd, void *dconf, const char *name,
                             "%s %s: in .htaccess a template must contain an "
                             "{{expression}}",
                             cmd->cmd->name, name);
+    if (t->kind == TJWT_TPL_JWT && !tjwt_in_htaccess(cmd) &&
+        tjwt_jwt_templates) {
+        tjwt_config_jwt_template *j = apr_array_push(tjwt_jwt_templates);
+        j->d = d;
+        j->header = t->header;
+        j->file = cmd->directive->filename;
+        j->line = cmd->directive->line_num;
+    }
     if (t->trait && strcmp(t->trait, "jwt") != 0) {
         if (tjwt_in_htaccess(cmd))
             tjwt_warn_htaccess_trait(cmd, t->trait);

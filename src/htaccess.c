@@ -102,6 +102,14 @@ const char *tjwt_htaccess_tainted(request_rec *r,
     const char *why;
 
     for (h = list; h; h = h->next) {
+        /* httpd keeps every file a request chain read (a redirect or a
+         * subrequest inherits the list as a cache): of a file served,
+         * only those of the directories above it apply. A proxied
+         * request's own path is gone (an .htaccess RewriteRule [P] may
+         * have made it "proxy:..."): every file counts. */
+        if (r->filename && strncmp(r->filename, "proxy:", 6) != 0 &&
+            strncmp(r->filename, h->dir, strlen(h->dir)) != 0)
+            continue;
         if (h->htaccess && (why = tjwt_vector_tainted(r, h->htaccess, 0)))
             return apr_psprintf(r->pool, "the .htaccess file in %s %s", h->dir,
                                 why);

@@ -257,6 +257,9 @@ static int tjwt_env_pred(const void *ctx, const char *key, const char *val)
 {
     const tjwt_check *c = ctx;
 
+    /* Most variables are none of these: their first letter says so. */
+    if (key[0] != 'T' && key[0] != 'R' && key[0] != 'H' && !c->f->tokens)
+        return 0;
     if (tjwt_is_env_copy(key))
         return !(c->q && c->q->token && val == c->q->token &&
                  strcmp(key, TJWT_ENV_VAR) == 0);
@@ -493,6 +496,27 @@ static void tjwt_void(request_rec *r, tjwt_req *q)
     q->aud = NULL;
 }
 
+/* TeleportJWTMaxSize caps the header line an upstream reads (name, ": "
+ * and value) of every line that carries the token: what is left for the
+ * token is the cap less the longest frame around it. */
+static apr_int64_t tjwt_token_budget(const tjwt_dir_conf *d)
+{
+    const char *assertion = tjwt_dir_assertion_header(d);
+    apr_int64_t frame = assertion ? (apr_int64_t)strlen(assertion) + 2 : 0, f;
+    int i;
+
+    for (i = 0; d->headers && i < d->headers->nelts; i++) {
+        const tjwt_template *t = APR_ARRAY_IDX(d->headers, i, tjwt_template *);
+        if (t->kind != TJWT_TPL_JWT)
+            continue;
+        f = (apr_int64_t)(strlen(t->header) + 2 + strlen(t->prefix) +
+                          strlen(t->suffix));
+        if (f > frame)
+            frame = f;
+    }
+    return tjwt_dir_max_size(d) - frame;
+}
+
 /* Decides r's output for scope d and audience aud, from nothing. Returns
  * OK, or an HTTP error status when a token is due and cannot be made
  * (fail closed). */
@@ -519,7 +543,7 @@ static int tjwt_make(request_rec *r, const tjwt_dir_conf *d, tjwt_req *q,
                       "mod_teleport_jwt: no signing key for this server");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    token = tjwt_token_get(r, s->signing_key, &c, tjwt_dir_max_size(d));
+    token = tjwt_token_get(r, s->signing_key, &c, tjwt_token_budget(d));
     if (!token)
         return HTTP_INTERNAL_SERVER_ERROR;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -548,6 +572,15 @@ static const char *tjwt_audience(request_rec *r, const tjwt_dir_conf *d,
     if (url && (o = tjwt_url_origin(r->pool, url)))
         return o;
     return tjwt_request_audience(r);
+}
+
+/* Whether url is origin followed by the end of the authority. */
+static int tjwt_starts_origin(const char *url, const char *origin)
+{
+    apr_size_t n = strlen(origin);
+
+    return strncmp(url, origin, n) == 0 &&
+           (!url[n] || url[n] == '/' || url[n] == '?' || url[n] == '#');
 }
 
 /* Whether a request whose audience follows its proxy target goes to a
@@ -632,9 +665,15 @@ static int tjwt_settle(request_rec *r, const char *url)
             tjwt_void(r, q);
     }
     else {
-        const char *aud = d->enabled == 1 ? tjwt_audience(r, d, url) : NULL;
+        const char *aud;
         if (!q)
             q = tjwt_req_get(r, 1);
+        /* The worker's URL nearly always starts with the origin the token
+         * was made for: no need to make the origin again. */
+        if (url && q->made_for == d && q->aud &&
+            tjwt_starts_origin(url, q->aud))
+            return DECLINED;
+        aud = d->enabled == 1 ? tjwt_audience(r, d, url) : NULL;
         if (q->made_for == d && (!aud || (q->aud && !strcmp(q->aud, aud)))) {
             /* mod_proxy changes no header between the handler's check and
              * this one. */

@@ -11,7 +11,8 @@
 #include <http_log.h>
 
 /* Signs the claims, dropping traits and then roles while the token is
- * longer than the configured maximum (SPEC §6). */
+ * longer than max, what TeleportJWTMaxSize leaves for the token itself
+ * (docs/tokens.md). */
 static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
                                      tjwt_claims *c, apr_int64_t max)
 {
@@ -34,8 +35,9 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
             c->mode == TJWT_CLAIMS_TRAITS) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes, over TeleportJWTMaxSize %" APR_INT64_T_FMT
-                          "; dropping traits",
+                          " bytes, over the %" APR_INT64_T_FMT
+                          " that TeleportJWTMaxSize leaves it; dropping "
+                          "traits",
                           c->user, strlen(token), max);
             c->mode = c->mode == TJWT_CLAIMS_TRAITS ? TJWT_CLAIMS_NONE
                                                     : TJWT_CLAIMS_ROLES;
@@ -43,8 +45,9 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
         else if (c->mode == TJWT_CLAIMS_ROLES) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes, over TeleportJWTMaxSize %" APR_INT64_T_FMT
-                          "; dropping roles",
+                          " bytes, over the %" APR_INT64_T_FMT
+                          " that TeleportJWTMaxSize leaves it; dropping "
+                          "roles",
                           c->user, strlen(token), max);
             c->mode = TJWT_CLAIMS_NONE;
         }
@@ -52,7 +55,8 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
                           " bytes even without roles and traits, over "
-                          "TeleportJWTMaxSize %" APR_INT64_T_FMT,
+                          "the %" APR_INT64_T_FMT
+                          " that TeleportJWTMaxSize leaves it",
                           c->user, strlen(token), max);
             return NULL;
         }

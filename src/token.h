@@ -10,7 +10,7 @@
 /* The signed token for c with key, no longer than max_size bytes: traits
  * and then roles are dropped (and c->mode changed) with a warning while it
  * is longer. c->iat is taken as now and c->exp - c->iat as the lifetime.
- * A token from the server's cache (SPEC §8) is returned when one was made
+ * A token from the server's cache (docs/cache.md) is returned when one was made
  * for the same identity and at least half its lifetime remains; c->iat,
  * c->exp and c->mode are then set to the values it was signed with.
  * The token is allocated from r->pool. Returns NULL, after logging why,
