@@ -353,8 +353,50 @@ const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey)
     return kid;
 }
 
+typedef struct {
+    tjwt_keygen_progress fn;
+    void *baton;
+} tjwt_keygen_cb;
+
+static int tjwt_keygen_cb_call(EVP_PKEY_CTX *ctx)
+{
+    tjwt_keygen_cb *cb = EVP_PKEY_CTX_get_app_data(ctx);
+
+    cb->fn(EVP_PKEY_CTX_get_keygen_info(ctx, 0), cb->baton);
+    return 1;
+}
+
+/* EVP_PKEY_Q_keygen takes no callback: the long way, for RSA only. */
+static EVP_PKEY *tjwt_rsa_generate(int bits, tjwt_keygen_progress progress,
+                                   void *baton)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    EVP_PKEY *pkey = NULL;
+    tjwt_keygen_cb cb = {progress, baton};
+
+    if (ctx && EVP_PKEY_keygen_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1) {
+        if (progress) {
+            EVP_PKEY_CTX_set_app_data(ctx, &cb);
+            EVP_PKEY_CTX_set_cb(ctx, tjwt_keygen_cb_call);
+        }
+        if (EVP_PKEY_generate(ctx, &pkey) != 1)
+            pkey = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+
 const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
                                    const char *type, int bits)
+{
+    return tjwt_key_generate_file_progress(p, path, type, bits, NULL, NULL);
+}
+
+const char *tjwt_key_generate_file_progress(apr_pool_t *p, const char *path,
+                                            const char *type, int bits,
+                                            tjwt_keygen_progress progress,
+                                            void *baton)
 {
     EVP_PKEY *pkey = NULL;
     const char *tmp = apr_psprintf(p, "%s.%ld.tmp", path, (long)getpid());
@@ -363,7 +405,7 @@ const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
     int fd;
 
     if (strcmp(type, "rsa") == 0)
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+        pkey = tjwt_rsa_generate(bits, progress, baton);
     else if (strcmp(type, "ec") == 0)
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     else if (strcmp(type, "ed25519") == 0)

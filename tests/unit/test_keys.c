@@ -458,6 +458,33 @@ START_TEST(test_generate_keeps_other_file)
 }
 END_TEST
 
+static void count_progress(int what, void *baton)
+{
+    int *seen = baton;
+
+    /* seen[0]: calls, seen[1]: primes found (an RSA key has two). */
+    seen[0]++;
+    if (what == 3)
+        seen[1]++;
+}
+
+/* The progress callback hears from the prime search, and the key is the
+ * one asked for. */
+START_TEST(test_generate_progress)
+{
+    const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
+    const char *path = tmpfile_in(dir, "k.pem");
+    int seen[2] = {0, 0};
+    const char *err = tjwt_key_generate_file_progress(
+        tjwt_test_pool, path, "rsa", 2048, count_progress, seen);
+
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_int_gt(seen[0], 0);
+    ck_assert_int_ge(seen[1], 2);
+    ck_assert_int_eq(EVP_PKEY_get_bits(load_private(path)->pkey), 2048);
+}
+END_TEST
+
 START_TEST(test_generate_unknown_type)
 {
     const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
@@ -757,6 +784,7 @@ Suite *tjwt_suite_keys(void)
     tcase_add_loop_test(tc, test_generate_file, 0,
                         (int)(sizeof(gen) / sizeof(gen[0])));
     tcase_add_test(tc, test_generate_keeps_other_file);
+    tcase_add_test(tc, test_generate_progress);
     tcase_add_test(tc, test_generate_unknown_type);
     suite_add_tcase(s, tc);
 
