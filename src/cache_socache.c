@@ -12,9 +12,12 @@
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include <http_core.h>
 #include <http_log.h>
 #include <util_mutex.h>
+
+#include <stdlib.h>
 
 typedef enum {
     TJWT_CACHE_PROCESS = 0, /* the default: the in-process cache */
@@ -45,6 +48,55 @@ static volatile apr_uint32_t tjwt_paused_until;
 static volatile apr_uint32_t tjwt_warned_at;
 /* The same for entries that are not the identity's token. */
 static volatile apr_uint32_t tjwt_mismatch_warned_at;
+
+/* What a shared-cache lookup retrieves into. The provider cannot say an
+ * entry's size before copying it, so the buffer must hold the longest
+ * token TeleportJWTMaxSize allows (up to a megabyte): one such buffer per
+ * thread, kept and reused, rather than one per request. The entry's
+ * bytes are copied out (tjwt_cache_entry_decode) into the request pool. */
+typedef struct {
+    apr_size_t size;
+    unsigned char data[];
+} tjwt_scratch;
+
+#if APR_HAS_THREADS
+static apr_threadkey_t *tjwt_scratch_key;
+
+static void tjwt_scratch_free(void *data)
+{
+    free(data);
+}
+#else
+static tjwt_scratch *tjwt_scratch_buf;
+#endif
+
+/* This thread's buffer of at least need bytes, or NULL. */
+static unsigned char *tjwt_scratch_get(apr_size_t need)
+{
+    tjwt_scratch *b = NULL, *grown;
+
+#if APR_HAS_THREADS
+    if (!tjwt_scratch_key ||
+        apr_threadkey_private_get((void **)&b, tjwt_scratch_key) != APR_SUCCESS)
+        return NULL;
+#else
+    b = tjwt_scratch_buf;
+#endif
+    if (b && b->size >= need)
+        return b->data;
+    if (!(grown = realloc(b, sizeof(*grown) + need)))
+        return NULL; /* b, if any, stays this thread's */
+    grown->size = need;
+#if APR_HAS_THREADS
+    if (apr_threadkey_private_set(grown, tjwt_scratch_key) != APR_SUCCESS) {
+        free(grown);
+        return NULL;
+    }
+#else
+    tjwt_scratch_buf = grown;
+#endif
+    return grown->data;
+}
 
 static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
 {
@@ -186,6 +238,18 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
     tjwt_paused_until = 0;
     tjwt_warned_at = 0;
     tjwt_mismatch_warned_at = 0;
+#if APR_HAS_THREADS
+    tjwt_scratch_key = NULL;
+    if (cc && cc->kind == TJWT_CACHE_SOCACHE &&
+        (rv = apr_threadkey_private_create(&tjwt_scratch_key, tjwt_scratch_free,
+                                           pchild)) != APR_SUCCESS) {
+        /* Lookups then allocate from the request pool. */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "mod_teleport_jwt: cannot create the per-thread "
+                     "buffer of TeleportJWTCache lookups");
+        tjwt_scratch_key = NULL;
+    }
+#endif
     if (cc && cc->kind == TJWT_CACHE_SOCACHE && cc->mutex) {
         rv = apr_global_mutex_child_init(
             &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
@@ -276,7 +340,8 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
     len = (unsigned int)max_size + 128;
-    buf = apr_palloc(r->pool, len);
+    if (!(buf = tjwt_scratch_get(len)))
+        buf = apr_palloc(r->pool, len);
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
         rv = cc->provider->retrieve(cc->instance, r->server, k->b,
