@@ -162,6 +162,64 @@ static const char *tjwt_skip_ec_params(const char *pem, apr_size_t *len)
     return e;
 }
 
+/* The labels of pem's PEM blocks ("PRIVATE KEY", "CERTIFICATE", ...), in
+ * file order: every line that starts a block, as OpenSSL's PEM reader
+ * finds them. */
+static apr_array_header_t *tjwt_pem_labels(apr_pool_t *p, const char *pem,
+                                           apr_size_t len)
+{
+    static const char begin[] = "-----BEGIN ";
+    apr_array_header_t *labels = apr_array_make(p, 2, sizeof(const char *));
+    const char *c = pem, *end = pem + len;
+
+    while (c < end) {
+        const char *eol = memchr(c, '\n', (apr_size_t)(end - c));
+        const char *stop = eol ? eol : end, *l, *dash;
+        if ((apr_size_t)(stop - c) > sizeof(begin) - 1 &&
+            memcmp(c, begin, sizeof(begin) - 1) == 0) {
+            l = c + sizeof(begin) - 1;
+            for (dash = l; dash < stop && *dash != '-'; dash++)
+                ;
+            APR_ARRAY_PUSH(labels, const char *) =
+                apr_pstrmemdup(p, l, (apr_size_t)(dash - l));
+        }
+        c = eol ? eol + 1 : end;
+    }
+    return labels;
+}
+
+/* A key file holds one key and nothing else. The decoder would take the
+ * first block and ignore the rest: a second key that the administrator
+ * meant to sign with, or a certificate of another key, would be silently
+ * dropped. Returns NULL or the message; expected says what is accepted. */
+static const char *tjwt_pem_one_key(apr_pool_t *p, const char *pem,
+                                    apr_size_t len, const char *path,
+                                    const char *expected)
+{
+    apr_array_header_t *labels = tjwt_pem_labels(p, pem, len);
+    const char *first, *all;
+    int i;
+
+    /* No block at all: the decoder says "not a PEM key". */
+    if (labels->nelts == 0)
+        return NULL;
+    first = APR_ARRAY_IDX(labels, 0, const char *);
+    if (labels->nelts == 1)
+        return strstr(first, "KEY")
+                   ? NULL
+                   : apr_psprintf(p,
+                                  "key file %s holds a %s block, not a key: "
+                                  "expected %s",
+                                  path, first, expected);
+    for (all = first, i = 1; i < labels->nelts; i++)
+        all = apr_pstrcat(p, all, ", ", APR_ARRAY_IDX(labels, i, const char *),
+                          NULL);
+    return apr_psprintf(p,
+                        "key file %s holds %d PEM blocks (%s); a key file "
+                        "holds one key and nothing else: expected %s",
+                        path, labels->nelts, all, expected);
+}
+
 static int tjwt_is_encrypted(const char *pem)
 {
     return strstr(pem, "ENCRYPTED") != NULL;
@@ -254,6 +312,8 @@ tjwt_key *tjwt_key_parse_private(apr_pool_t *p, const char *pem, apr_size_t len,
     EVP_PKEY *pkey;
 
     pem = tjwt_skip_ec_params(pem, &len);
+    if ((*err = tjwt_pem_one_key(p, pem, len, path, TJWT_KEYS_ACCEPTED)))
+        return NULL;
     if (tjwt_is_encrypted(pem)) {
         *err = apr_psprintf(p,
                             "key file %s is encrypted; the server cannot ask "
@@ -295,6 +355,9 @@ tjwt_key *tjwt_key_parse_public(apr_pool_t *p, const char *pem, apr_size_t len,
     EVP_PKEY *pkey;
 
     pem = tjwt_skip_ec_params(pem, &len);
+    if ((*err = tjwt_pem_one_key(p, pem, len, path,
+                                 "a public key or " TJWT_KEYS_ACCEPTED)))
+        return NULL;
     /* Said plainly: decoding would only report "not a key". */
     if (tjwt_is_encrypted(pem)) {
         *err = apr_psprintf(p,
