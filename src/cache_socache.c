@@ -11,6 +11,7 @@
 #include <ap_socache.h>
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
+#include <apr_network_io.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <http_core.h>
@@ -105,6 +106,55 @@ static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
     return sc->cache;
 }
 
+/* What each provider of httpd's own takes after its name, for messages. */
+static const char *tjwt_cache_forms(apr_pool_t *p, const char *name)
+{
+    if (strcmp(name, "shmcb") == 0)
+        return "shmcb, shmcb:PATH or shmcb:PATH(BYTES), BYTES at least 8192";
+    if (strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0)
+        return apr_psprintf(p,
+                            "%s:HOST[:PORT][,HOST[:PORT]...], PORT from 1 "
+                            "to 65535",
+                            name);
+    if (strcmp(name, "dbm") == 0)
+        return "dbm or dbm:PATH";
+    return apr_psprintf(p, "%s:ARGUMENT as mod_socache_%s takes it", name,
+                        name);
+}
+
+/* redis and memcache take "HOST[:PORT],..." but read it only in their init,
+ * at start-up, where a bad address makes the cache fall back to the
+ * in-process one with a log line and nothing more. Checked now instead,
+ * item by item with the APR parser their init uses, so that configtest
+ * refuses what they would. */
+static const char *tjwt_cache_check_servers(apr_pool_t *p, const char *list)
+{
+    char *copy = apr_pstrdup(p, list), *tok, *item;
+
+    for (item = apr_strtok(copy, ",", &tok); item;
+         item = apr_strtok(NULL, ",", &tok)) {
+        char *host, *scope;
+        apr_port_t port;
+        if (apr_parse_addr_port(&host, &scope, &port, item, p) != APR_SUCCESS)
+            return apr_psprintf(p,
+                                "'%s' is not HOST or HOST:PORT with a port "
+                                "from 1 to 65535",
+                                item);
+        if (!host)
+            return apr_psprintf(p, "'%s' names no host", item);
+        /* APR reads "host:http" as a host of that name, and "::1" as host
+         * "::" (or ":") and port 1: the provider would then fail at every
+         * request, or talk to another address. */
+        if (item[0] != '[' && strchr(host, ':'))
+            return apr_psprintf(p,
+                                "'%s' is not HOST or HOST:PORT with a port "
+                                "from 1 to 65535 (an IPv6 address goes in "
+                                "brackets: [::1]:6379)",
+                                item);
+    }
+    return NULL;
+}
+
 const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
 {
     tjwt_srv_conf *sc =
@@ -148,9 +198,18 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
             "memcache:host:port (loaded providers: %s)",
             cmd->cmd->name, name, loaded);
     }
+    /* The provider's own check of its argument, as mod_authn_socache
+     * makes it: create only parses and allocates. */
     err = cc->provider->create(&cc->instance, args, cmd->temp_pool, cmd->pool);
+    if (!err && args &&
+        (strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0))
+        err = tjwt_cache_check_servers(cmd->temp_pool, args);
     if (err)
-        return apr_psprintf(cmd->pool, "%s: %s: %s", cmd->cmd->name, name, err);
+        return apr_psprintf(cmd->pool,
+                            "%s %s: not accepted by the %s provider: %s; "
+                            "expected %s",
+                            cmd->cmd->name, arg, name, err,
+                            tjwt_cache_forms(cmd->temp_pool, name));
     cc->kind = TJWT_CACHE_SOCACHE;
     sc->cache = cc;
     return NULL;

@@ -44,7 +44,29 @@ my @good_keys = (
     [ 'key-text.pem', 'k2.pem' ],
 );
 
-plan tests => 4 * @bad_keys + @good_keys;
+# TeleportJWTCache: the provider's own check of its argument, and for
+# redis and memcache the addresses their start-up would refuse.
+my $mods = $ENV{TJWT_APACHE_MODULES} // '';
+my @socache = map { "LoadModule socache_${_}_module $mods/mod_socache_$_.so" }
+              grep { -e "$mods/mod_socache_$_.so" } qw(shmcb redis memcache);
+my $port = 'PORT from 1 to 65535';
+my @bad_cache = (
+    [ 'redis:127.0.0.1:99999',       qr/not accepted by the redis provider: '127\.0\.0\.1:99999' is not HOST or HOST:PORT with a port from 1 to 65535; expected redis:HOST\[:PORT\]\[,HOST\[:PORT\]\.\.\.\], $port/ ],
+    [ 'redis:localhost:6379,localhost:http', qr/'localhost:http' is not HOST or HOST:PORT with a port from 1 to 65535 \(an IPv6 address goes in brackets: \[::1\]:6379\); expected redis:HOST/ ],
+    [ 'memcache:127.0.0.1:0',        qr/not accepted by the memcache provider: '127\.0\.0\.1:0' is not HOST/ ],
+    [ 'memcache:127.0.0.1:-1',       qr/'127\.0\.0\.1:-1' is not HOST or HOST:PORT/ ],
+    [ 'memcache::11211',             qr/':11211' is not HOST or HOST:PORT/ ],
+    [ 'memcache:11211',              qr/'11211' names no host; expected memcache:HOST/ ],
+    [ 'redis:::1',                   qr/'::1' is not HOST or HOST:PORT .*\[::1\]:6379/ ],
+    [ 'redis:',                      qr/not accepted by the redis provider: List of server names required/ ],
+    [ 'shmcb:cache(100)',            qr/not accepted by the shmcb provider: .*size has to be >= 8192 bytes; expected shmcb, shmcb:PATH or shmcb:PATH\(BYTES\)/ ],
+    [ 'shmcb:cache(lots)',           qr/cache size not numerical/ ],
+);
+my @good_cache = ('redis:127.0.0.1:6379', 'redis:localhost',
+                  'memcache:127.0.0.1:11211,[::1]:11212,[::1]', 'shmcb',
+                  'shmcb:cache(1048576)');
+
+plan tests => 4 * @bad_keys + @good_keys + 3 * @bad_cache + @good_cache;
 
 for my $k (@bad_keys) {
     my ($directive, $file, $why) = @$k;
@@ -67,4 +89,26 @@ for my $g (@good_keys) {
     $p->write_conf("TeleportJWTSigningKey $d/$signing", "TeleportJWTPublishKey $d/$publish");
     my ($rc, $out) = $p->configtest;
     ok($rc == 0 && $out =~ /Syntax OK/, "$signing and $publish are accepted") or diag($out);
+}
+
+SKIP: {
+    skip 'mod_socache_redis and mod_socache_memcache are not installed',
+        3 * @bad_cache + @good_cache unless @socache == 3;
+    for my $c (@bad_cache) {
+        my ($value, $why) = @$c;
+        my @lines = (@socache, "TeleportJWTCache $value");
+        my $line = $p->write_conf(@lines) + @lines - 1;
+        my ($rc, $out) = $p->configtest;
+        isnt($rc, 0, "TeleportJWTCache $value: configtest fails");
+        like($out, qr/line $line of \Q$d\E\/httpd\.conf:\nTeleportJWTCache \Q$value\E: /,
+             "TeleportJWTCache $value: names file, line and value") or diag($out);
+        like($out, $why, "TeleportJWTCache $value: says why and what is accepted")
+            or diag($out);
+    }
+    for my $value (@good_cache) {
+        $p->write_conf(@socache, "TeleportJWTCache $value");
+        my ($rc, $out) = $p->configtest;
+        ok($rc == 0 && $out =~ /Syntax OK/, "TeleportJWTCache $value is accepted")
+            or diag($out);
+    }
 }
