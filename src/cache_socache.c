@@ -11,10 +11,14 @@
 #include <ap_socache.h>
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
+#include <apr_network_io.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include <http_core.h>
 #include <http_log.h>
 #include <util_mutex.h>
+
+#include <stdlib.h>
 
 typedef enum {
     TJWT_CACHE_PROCESS = 0, /* the default: the in-process cache */
@@ -46,11 +50,109 @@ static volatile apr_uint32_t tjwt_warned_at;
 /* The same for entries that are not the identity's token. */
 static volatile apr_uint32_t tjwt_mismatch_warned_at;
 
+/* What a shared-cache lookup retrieves into. The provider cannot say an
+ * entry's size before copying it, so the buffer must hold the longest
+ * token TeleportJWTMaxSize allows (up to a megabyte): one such buffer per
+ * thread, kept and reused, rather than one per request. The entry's
+ * bytes are copied out (tjwt_cache_entry_decode) into the request pool. */
+typedef struct {
+    apr_size_t size;
+    unsigned char data[];
+} tjwt_scratch;
+
+#if APR_HAS_THREADS
+static apr_threadkey_t *tjwt_scratch_key;
+
+static void tjwt_scratch_free(void *data)
+{
+    free(data);
+}
+#else
+static tjwt_scratch *tjwt_scratch_buf;
+#endif
+
+/* This thread's buffer of at least need bytes, or NULL. */
+static unsigned char *tjwt_scratch_get(apr_size_t need)
+{
+    tjwt_scratch *b = NULL, *grown;
+
+#if APR_HAS_THREADS
+    if (!tjwt_scratch_key ||
+        apr_threadkey_private_get((void **)&b, tjwt_scratch_key) != APR_SUCCESS)
+        return NULL;
+#else
+    b = tjwt_scratch_buf;
+#endif
+    if (b && b->size >= need)
+        return b->data;
+    if (!(grown = realloc(b, sizeof(*grown) + need)))
+        return NULL; /* b, if any, stays this thread's */
+    grown->size = need;
+#if APR_HAS_THREADS
+    if (apr_threadkey_private_set(grown, tjwt_scratch_key) != APR_SUCCESS) {
+        free(grown);
+        return NULL;
+    }
+#else
+    tjwt_scratch_buf = grown;
+#endif
+    return grown->data;
+}
+
 static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
 {
     tjwt_srv_conf *sc =
         ap_get_module_config(s->module_config, &teleport_jwt_module);
     return sc->cache;
+}
+
+/* What each provider of httpd's own takes after its name, for messages. */
+static const char *tjwt_cache_forms(apr_pool_t *p, const char *name)
+{
+    if (strcmp(name, "shmcb") == 0)
+        return "shmcb, shmcb:PATH or shmcb:PATH(BYTES), BYTES at least 8192";
+    if (strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0)
+        return apr_psprintf(p,
+                            "%s:HOST[:PORT][,HOST[:PORT]...], PORT from 1 "
+                            "to 65535",
+                            name);
+    if (strcmp(name, "dbm") == 0)
+        return "dbm or dbm:PATH";
+    return apr_psprintf(p, "%s:ARGUMENT as mod_socache_%s takes it", name,
+                        name);
+}
+
+/* redis and memcache take "HOST[:PORT],..." but read it only in their init,
+ * at start-up, where a bad address makes the cache fall back to the
+ * in-process one with a log line and nothing more. Checked now instead,
+ * item by item with the APR parser their init uses, so that configtest
+ * refuses what they would. */
+static const char *tjwt_cache_check_servers(apr_pool_t *p, const char *list)
+{
+    char *copy = apr_pstrdup(p, list), *tok, *item;
+
+    for (item = apr_strtok(copy, ",", &tok); item;
+         item = apr_strtok(NULL, ",", &tok)) {
+        char *host, *scope;
+        apr_port_t port;
+        if (apr_parse_addr_port(&host, &scope, &port, item, p) != APR_SUCCESS)
+            return apr_psprintf(p,
+                                "'%s' is not HOST or HOST:PORT with a port "
+                                "from 1 to 65535",
+                                item);
+        if (!host)
+            return apr_psprintf(p, "'%s' names no host", item);
+        /* APR reads "host:http" as a host of that name, and "::1" as host
+         * "::" (or ":") and port 1: the provider would then fail at every
+         * request, or talk to another address. */
+        if (item[0] != '[' && strchr(host, ':'))
+            return apr_psprintf(p,
+                                "'%s' is not HOST or HOST:PORT with a port "
+                                "from 1 to 65535 (an IPv6 address goes in "
+                                "brackets: [::1]:6379)",
+                                item);
+    }
+    return NULL;
 }
 
 const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
@@ -96,9 +198,18 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
             "memcache:host:port (loaded providers: %s)",
             cmd->cmd->name, name, loaded);
     }
+    /* The provider's own check of its argument, as mod_authn_socache
+     * makes it: create only parses and allocates. */
     err = cc->provider->create(&cc->instance, args, cmd->temp_pool, cmd->pool);
+    if (!err && args &&
+        (strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0))
+        err = tjwt_cache_check_servers(cmd->temp_pool, args);
     if (err)
-        return apr_psprintf(cmd->pool, "%s: %s: %s", cmd->cmd->name, name, err);
+        return apr_psprintf(cmd->pool,
+                            "%s %s: not accepted by the %s provider: %s; "
+                            "expected %s",
+                            cmd->cmd->name, arg, name, err,
+                            tjwt_cache_forms(cmd->temp_pool, name));
     cc->kind = TJWT_CACHE_SOCACHE;
     sc->cache = cc;
     return NULL;
@@ -186,6 +297,18 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
     tjwt_paused_until = 0;
     tjwt_warned_at = 0;
     tjwt_mismatch_warned_at = 0;
+#if APR_HAS_THREADS
+    tjwt_scratch_key = NULL;
+    if (cc && cc->kind == TJWT_CACHE_SOCACHE &&
+        (rv = apr_threadkey_private_create(&tjwt_scratch_key, tjwt_scratch_free,
+                                           pchild)) != APR_SUCCESS) {
+        /* Lookups then allocate from the request pool. */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "mod_teleport_jwt: cannot create the per-thread "
+                     "buffer of TeleportJWTCache lookups");
+        tjwt_scratch_key = NULL;
+    }
+#endif
     if (cc && cc->kind == TJWT_CACHE_SOCACHE && cc->mutex) {
         rv = apr_global_mutex_child_init(
             &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
@@ -276,7 +399,8 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
     len = (unsigned int)max_size + 128;
-    buf = apr_palloc(r->pool, len);
+    if (!(buf = tjwt_scratch_get(len)))
+        buf = apr_palloc(r->pool, len);
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
         rv = cc->provider->retrieve(cc->instance, r->server, k->b,

@@ -1,7 +1,8 @@
 /* The tjwt_groups expression function: %{tjwt_groups:/path/to/groups}
  * gives the groups of the authenticated user in an AuthGroupFile-format
- * file, comma-separated, so that Basic authentication with groups can
- * feed TeleportJWTRoles. */
+ * file, colon-separated (no group name holds a colon), so that Basic
+ * authentication with groups can feed TeleportJWTRoles with ":" as its
+ * separator. */
 #ifndef TJWT_EXPR_GROUPS_H
 #define TJWT_EXPR_GROUPS_H
 

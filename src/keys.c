@@ -162,6 +162,64 @@ static const char *tjwt_skip_ec_params(const char *pem, apr_size_t *len)
     return e;
 }
 
+/* The labels of pem's PEM blocks ("PRIVATE KEY", "CERTIFICATE", ...), in
+ * file order: every line that starts a block, as OpenSSL's PEM reader
+ * finds them. */
+static apr_array_header_t *tjwt_pem_labels(apr_pool_t *p, const char *pem,
+                                           apr_size_t len)
+{
+    static const char begin[] = "-----BEGIN ";
+    apr_array_header_t *labels = apr_array_make(p, 2, sizeof(const char *));
+    const char *c = pem, *end = pem + len;
+
+    while (c < end) {
+        const char *eol = memchr(c, '\n', (apr_size_t)(end - c));
+        const char *stop = eol ? eol : end, *l, *dash;
+        if ((apr_size_t)(stop - c) > sizeof(begin) - 1 &&
+            memcmp(c, begin, sizeof(begin) - 1) == 0) {
+            l = c + sizeof(begin) - 1;
+            for (dash = l; dash < stop && *dash != '-'; dash++)
+                ;
+            APR_ARRAY_PUSH(labels, const char *) =
+                apr_pstrmemdup(p, l, (apr_size_t)(dash - l));
+        }
+        c = eol ? eol + 1 : end;
+    }
+    return labels;
+}
+
+/* A key file holds one key and nothing else. The decoder would take the
+ * first block and ignore the rest: a second key that the administrator
+ * meant to sign with, or a certificate of another key, would be silently
+ * dropped. Returns NULL or the message; expected says what is accepted. */
+static const char *tjwt_pem_one_key(apr_pool_t *p, const char *pem,
+                                    apr_size_t len, const char *path,
+                                    const char *expected)
+{
+    apr_array_header_t *labels = tjwt_pem_labels(p, pem, len);
+    const char *first, *all;
+    int i;
+
+    /* No block at all: the decoder says "not a PEM key". */
+    if (labels->nelts == 0)
+        return NULL;
+    first = APR_ARRAY_IDX(labels, 0, const char *);
+    if (labels->nelts == 1)
+        return strstr(first, "KEY")
+                   ? NULL
+                   : apr_psprintf(p,
+                                  "key file %s holds a %s block, not a key: "
+                                  "expected %s",
+                                  path, first, expected);
+    for (all = first, i = 1; i < labels->nelts; i++)
+        all = apr_pstrcat(p, all, ", ", APR_ARRAY_IDX(labels, i, const char *),
+                          NULL);
+    return apr_psprintf(p,
+                        "key file %s holds %d PEM blocks (%s); a key file "
+                        "holds one key and nothing else: expected %s",
+                        path, labels->nelts, all, expected);
+}
+
 static int tjwt_is_encrypted(const char *pem)
 {
     return strstr(pem, "ENCRYPTED") != NULL;
@@ -254,6 +312,8 @@ tjwt_key *tjwt_key_parse_private(apr_pool_t *p, const char *pem, apr_size_t len,
     EVP_PKEY *pkey;
 
     pem = tjwt_skip_ec_params(pem, &len);
+    if ((*err = tjwt_pem_one_key(p, pem, len, path, TJWT_KEYS_ACCEPTED)))
+        return NULL;
     if (tjwt_is_encrypted(pem)) {
         *err = apr_psprintf(p,
                             "key file %s is encrypted; the server cannot ask "
@@ -295,6 +355,9 @@ tjwt_key *tjwt_key_parse_public(apr_pool_t *p, const char *pem, apr_size_t len,
     EVP_PKEY *pkey;
 
     pem = tjwt_skip_ec_params(pem, &len);
+    if ((*err = tjwt_pem_one_key(p, pem, len, path,
+                                 "a public key or " TJWT_KEYS_ACCEPTED)))
+        return NULL;
     /* Said plainly: decoding would only report "not a key". */
     if (tjwt_is_encrypted(pem)) {
         *err = apr_psprintf(p,
@@ -353,8 +416,50 @@ const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey)
     return kid;
 }
 
+typedef struct {
+    tjwt_keygen_progress fn;
+    void *baton;
+} tjwt_keygen_cb;
+
+static int tjwt_keygen_cb_call(EVP_PKEY_CTX *ctx)
+{
+    tjwt_keygen_cb *cb = EVP_PKEY_CTX_get_app_data(ctx);
+
+    cb->fn(EVP_PKEY_CTX_get_keygen_info(ctx, 0), cb->baton);
+    return 1;
+}
+
+/* EVP_PKEY_Q_keygen takes no callback: the long way, for RSA only. */
+static EVP_PKEY *tjwt_rsa_generate(int bits, tjwt_keygen_progress progress,
+                                   void *baton)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    EVP_PKEY *pkey = NULL;
+    tjwt_keygen_cb cb = {progress, baton};
+
+    if (ctx && EVP_PKEY_keygen_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1) {
+        if (progress) {
+            EVP_PKEY_CTX_set_app_data(ctx, &cb);
+            EVP_PKEY_CTX_set_cb(ctx, tjwt_keygen_cb_call);
+        }
+        if (EVP_PKEY_generate(ctx, &pkey) != 1)
+            pkey = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+
 const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
                                    const char *type, int bits)
+{
+    return tjwt_key_generate_file_progress(p, path, type, bits, NULL, NULL);
+}
+
+const char *tjwt_key_generate_file_progress(apr_pool_t *p, const char *path,
+                                            const char *type, int bits,
+                                            tjwt_keygen_progress progress,
+                                            void *baton)
 {
     EVP_PKEY *pkey = NULL;
     const char *tmp = apr_psprintf(p, "%s.%ld.tmp", path, (long)getpid());
@@ -363,7 +468,7 @@ const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
     int fd;
 
     if (strcmp(type, "rsa") == 0)
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+        pkey = tjwt_rsa_generate(bits, progress, baton);
     else if (strcmp(type, "ec") == 0)
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     else if (strcmp(type, "ed25519") == 0)

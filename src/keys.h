@@ -80,6 +80,17 @@ const char *tjwt_key_thumbprint(apr_pool_t *p, EVP_PKEY *pkey);
 const char *tjwt_key_generate_file(apr_pool_t *p, const char *path,
                                    const char *type, int bits);
 
+/* Called now and then while an RSA key is made, which can take minutes:
+ * what is the search's business (OpenSSL's keygen callback code: 0 a
+ * prime candidate, 1 a test round, 3 a prime found). */
+typedef void (*tjwt_keygen_progress)(int what, void *baton);
+
+/* tjwt_key_generate_file, calling progress (if not NULL) on the way. */
+const char *tjwt_key_generate_file_progress(apr_pool_t *p, const char *path,
+                                            const char *type, int bits,
+                                            tjwt_keygen_progress progress,
+                                            void *baton);
+
 /* The public JWK of a key: kty, alg, use, kid and the public members.
  * Never a private member. Caller owns the reference. */
 json_t *tjwt_key_to_jwk(const tjwt_key *k);

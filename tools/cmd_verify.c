@@ -13,13 +13,17 @@
 
 /* The longest clock skew that makes sense to allow. */
 #define TJWT_VERIFY_MAX_LEEWAY 86400
+/* How long a JWKS URL may take, from connecting to the last byte. */
+#define TJWT_VERIFY_TIMEOUT     10
+#define TJWT_VERIFY_MAX_TIMEOUT 3600
 
 static int tjwt_verify_run(apr_pool_t *p, int argc, const char *const *argv);
 
 const tjwt_tool_cmd tjwt_tool_verify = {
     "verify", "verify a token against a JWKS file or http:// URL",
     "Usage: tjwt verify --jwks FILE|URL --issuer ISS --audience AUD\n"
-    "                   [--leeway DURATION] [--token TOKEN | FILE]\n"
+    "                   [--leeway DURATION] [--timeout DURATION]\n"
+    "                   [--token TOKEN | FILE]\n"
     "\n"
     "Verifies a token as an upstream does: the key named by its kid in the\n"
     "JWKS, an alg that key is for (RS256, ES256 or EdDSA), the signature,\n"
@@ -38,6 +42,8 @@ const tjwt_tool_cmd tjwt_tool_verify = {
     "  -i, --issuer ISS        the expected iss (required)\n"
     "  -a, --audience AUD      the expected aud (required)\n"
     "  -l, --leeway DURATION   clock skew allowed (default 60s)\n"
+    "  -T, --timeout DURATION  the whole fetch of a JWKS URL, from connecting\n"
+    "                          to the last byte (default 10s)\n"
     "  -t, --token TOKEN       the token itself\n"
     "  -h, --help              this text\n"
     "\n"
@@ -48,7 +54,7 @@ const tjwt_tool_cmd tjwt_tool_verify = {
     tjwt_verify_run};
 
 static json_t *tjwt_verify_load_jwks(apr_pool_t *p, const char *src,
-                                     const char **err)
+                                     apr_int64_t timeout, const char **err)
 {
     const char *text, *bad;
     apr_size_t len;
@@ -56,7 +62,8 @@ static json_t *tjwt_verify_load_jwks(apr_pool_t *p, const char *src,
 
     if (strncasecmp(src, "http://", 7) == 0 ||
         strncasecmp(src, "https://", 8) == 0) {
-        text = tjwt_tool_http_get(p, src, &len, err);
+        text =
+            tjwt_tool_http_get(p, src, apr_time_from_sec(timeout), &len, err);
         if (!text || !(doc = tjwt_tool_parse_json(p, text, len, src, err)))
             return NULL;
     }
@@ -76,11 +83,13 @@ static int tjwt_verify_run(apr_pool_t *p, int argc, const char *const *argv)
     static const apr_getopt_option_t opts[] = {
         {"jwks", 'j', 1, NULL},     {"issuer", 'i', 1, NULL},
         {"audience", 'a', 1, NULL}, {"leeway", 'l', 1, NULL},
-        {"token", 't', 1, NULL},    {"help", 'h', 0, NULL},
-        {NULL, 0, 0, NULL}};
+        {"token", 't', 1, NULL},    {"timeout", 'T', 1, NULL},
+        {"help", 'h', 0, NULL},     {NULL, 0, 0, NULL}};
     const tjwt_tool_cmd *cmd = &tjwt_tool_verify;
     tjwt_tool_args *os = tjwt_tool_getopt(p, cmd, argc, argv);
     const char *arg, *err = NULL, *jwks_src = NULL, *leeway = NULL;
+    const char *timeout_arg = NULL;
+    apr_int64_t timeout = TJWT_VERIFY_TIMEOUT;
     const char *token_opt = NULL, *path = "-", *token, *why = NULL;
     tjwt_verify_opts vo = {NULL, NULL, TJWT_VERIFY_DEFAULT_LEEWAY, 0};
     tjwt_verify_e result;
@@ -105,6 +114,9 @@ static int tjwt_verify_run(apr_pool_t *p, int argc, const char *const *argv)
         case 't':
             token_opt = arg;
             break;
+        case 'T':
+            timeout_arg = arg;
+            break;
         }
     }
     if (r < 0)
@@ -119,6 +131,10 @@ static int tjwt_verify_run(apr_pool_t *p, int argc, const char *const *argv)
                                              &vo.leeway)))
         return tjwt_tool_usage_error(
             cmd->name, "--leeway '%s' is not accepted: %s", leeway, err);
+    if (timeout_arg && (err = tjwt_duration_parse(
+                            timeout_arg, 1, TJWT_VERIFY_MAX_TIMEOUT, &timeout)))
+        return tjwt_tool_usage_error(
+            cmd->name, "--timeout '%s' is not accepted: %s", timeout_arg, err);
     if (os->argc - os->ind > (token_opt ? 0 : 1))
         return tjwt_tool_usage_error(cmd->name,
                                      "expected one FILE, or --token alone");
@@ -133,7 +149,7 @@ static int tjwt_verify_run(apr_pool_t *p, int argc, const char *const *argv)
         tjwt_tool_error(cmd->name, "%s", err);
         return TJWT_EXIT_USAGE;
     }
-    jwks = tjwt_verify_load_jwks(p, jwks_src, &err);
+    jwks = tjwt_verify_load_jwks(p, jwks_src, timeout, &err);
     if (!jwks) {
         tjwt_tool_error(cmd->name, "%s", err);
         return TJWT_EXIT_USAGE;

@@ -2,7 +2,12 @@
  * as `tjwt verify --jwks http://...` does. HTTP/1.1 with "Connection:
  * close", so the answer ends where the connection does; Content-Length
  * and chunked bodies are both understood. HTTPS is left to curl: the
- * tool then reads the saved file. */
+ * tool then reads the saved file.
+ *
+ * The timeout is one deadline for the whole fetch (connect, send, every
+ * read): a timeout per read would let a server that sends a byte now and
+ * then hold the tool for ever. Name resolution is outside it (APR's
+ * resolver takes no timeout); an address literal needs none. */
 #include "tool.h"
 
 #include <apr_lib.h>
@@ -15,8 +20,7 @@
 #include "tjwt_build.h"
 
 /* Headers and body together; a JWKS is a few kilobytes. */
-#define TJWT_HTTP_MAX     (TJWT_TOOL_INPUT_MAX + 16384)
-#define TJWT_HTTP_TIMEOUT apr_time_from_sec(10)
+#define TJWT_HTTP_MAX (TJWT_TOOL_INPUT_MAX + 16384)
 
 static const char *tjwt_http_errstr(apr_pool_t *p, apr_status_t rv)
 {
@@ -25,9 +29,19 @@ static const char *tjwt_http_errstr(apr_pool_t *p, apr_status_t rv)
     return apr_pstrdup(p, apr_strerror(rv, buf, sizeof(buf)));
 }
 
+/* Gives s what is left until deadline as its timeout; APR_TIMEUP once
+ * nothing is left. */
+static apr_status_t tjwt_http_arm(apr_socket_t *s, apr_time_t deadline)
+{
+    apr_interval_time_t left = deadline - apr_time_now();
+
+    return left > 0 ? apr_socket_timeout_set(s, left) : APR_TIMEUP;
+}
+
 /* Connects to the first address of host that answers. */
 static apr_socket_t *tjwt_http_connect(apr_pool_t *p, const char *host,
-                                       apr_port_t port, const char **err)
+                                       apr_port_t port, apr_time_t deadline,
+                                       apr_status_t *status, const char **err)
 {
     apr_sockaddr_t *sa;
     apr_socket_t *s = NULL;
@@ -42,7 +56,7 @@ static apr_socket_t *tjwt_http_connect(apr_pool_t *p, const char *host,
     for (; sa; sa = sa->next) {
         rv = apr_socket_create(&s, sa->family, SOCK_STREAM, APR_PROTO_TCP, p);
         if (rv == APR_SUCCESS)
-            rv = apr_socket_timeout_set(s, TJWT_HTTP_TIMEOUT);
+            rv = tjwt_http_arm(s, deadline);
         if (rv == APR_SUCCESS)
             rv = apr_socket_connect(s, sa);
         if (rv == APR_SUCCESS)
@@ -50,24 +64,30 @@ static apr_socket_t *tjwt_http_connect(apr_pool_t *p, const char *host,
         if (s)
             apr_socket_close(s);
         s = NULL;
+        if (APR_STATUS_IS_TIMEUP(rv))
+            break;
     }
+    *status = rv;
     *err = apr_psprintf(p, "cannot connect to %s port %u: %s", host,
                         (unsigned)port, tjwt_http_errstr(p, rv));
     return NULL;
 }
 
-static int tjwt_http_send(apr_socket_t *s, const char *req)
+static apr_status_t tjwt_http_send(apr_socket_t *s, const char *req,
+                                   apr_time_t deadline)
 {
     apr_size_t left = strlen(req);
+    apr_status_t rv;
 
     while (left > 0) {
         apr_size_t n = left;
-        if (apr_socket_send(s, req, &n) != APR_SUCCESS)
-            return 0;
+        if ((rv = tjwt_http_arm(s, deadline)) != APR_SUCCESS ||
+            (rv = apr_socket_send(s, req, &n)) != APR_SUCCESS)
+            return rv;
         req += n;
         left -= n;
     }
-    return 1;
+    return APR_SUCCESS;
 }
 
 /* Decodes a chunked body in place; returns its length or -1. */
@@ -128,7 +148,17 @@ static const char *tjwt_http_header(apr_pool_t *p, const char *head,
     return NULL;
 }
 
-const char *tjwt_tool_http_get(apr_pool_t *p, const char *url, apr_size_t *len,
+/* The message for a fetch that ran out of time. */
+static const char *tjwt_http_late(apr_pool_t *p, const char *url,
+                                  apr_interval_time_t timeout)
+{
+    return apr_psprintf(
+        p, "%s: timed out: no whole answer within %" APR_TIME_T_FMT " s", url,
+        apr_time_sec(timeout));
+}
+
+const char *tjwt_tool_http_get(apr_pool_t *p, const char *url,
+                               apr_interval_time_t timeout, apr_size_t *len,
                                const char **err)
 {
     apr_uri_t uri;
@@ -137,7 +167,8 @@ const char *tjwt_tool_http_get(apr_pool_t *p, const char *url, apr_size_t *len,
     char *buf, *body;
     const char *host, *path, *req, *te, *cl;
     apr_size_t got = 0;
-    apr_status_t rv;
+    apr_status_t rv = APR_SUCCESS;
+    apr_time_t deadline;
     int status;
 
     if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.scheme ||
@@ -172,12 +203,19 @@ const char *tjwt_tool_http_get(apr_pool_t *p, const char *url, apr_size_t *len,
                       "Connection: close\r\n\r\n",
                       NULL);
 
-    s = tjwt_http_connect(p, uri.hostname, port, err);
-    if (!s)
+    deadline = apr_time_now() + timeout;
+    s = tjwt_http_connect(p, uri.hostname, port, deadline, &rv, err);
+    if (!s) {
+        if (APR_STATUS_IS_TIMEUP(rv))
+            *err = tjwt_http_late(p, url, timeout);
         return NULL;
-    if (!tjwt_http_send(s, req)) {
+    }
+    if ((rv = tjwt_http_send(s, req, deadline)) != APR_SUCCESS) {
         apr_socket_close(s);
-        *err = apr_psprintf(p, "cannot send the request to %s", url);
+        *err = APR_STATUS_IS_TIMEUP(rv)
+                   ? tjwt_http_late(p, url, timeout)
+                   : apr_psprintf(p, "cannot send the request to %s: %s", url,
+                                  tjwt_http_errstr(p, rv));
         return NULL;
     }
     buf = apr_palloc(p, TJWT_HTTP_MAX + 1);
@@ -188,14 +226,19 @@ const char *tjwt_tool_http_get(apr_pool_t *p, const char *url, apr_size_t *len,
             *err = apr_psprintf(p, "the answer from %s is too large", url);
             return NULL;
         }
-        rv = apr_socket_recv(s, buf + got, &n);
-        got += n;
+        rv = tjwt_http_arm(s, deadline);
+        if (rv == APR_SUCCESS) {
+            rv = apr_socket_recv(s, buf + got, &n);
+            got += n;
+        }
         if (rv == APR_EOF)
             break;
         if (rv != APR_SUCCESS) {
             apr_socket_close(s);
-            *err = apr_psprintf(p, "cannot read the answer from %s: %s", url,
-                                tjwt_http_errstr(p, rv));
+            *err = APR_STATUS_IS_TIMEUP(rv)
+                       ? tjwt_http_late(p, url, timeout)
+                       : apr_psprintf(p, "cannot read the answer from %s: %s",
+                                      url, tjwt_http_errstr(p, rv));
             return NULL;
         }
     }

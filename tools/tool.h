@@ -6,6 +6,7 @@
 
 #include <apr_getopt.h> /* apr_getopt_option_t: the option tables */
 #include <apr_pools.h>
+#include <apr_time.h>
 #include <jansson.h>
 
 #include "src/keys.h"
@@ -97,8 +98,10 @@ json_t *tjwt_tool_parse_json(apr_pool_t *p, const char *text, apr_size_t len,
                              const char *name, const char **err);
 
 /* GET of an http:// URL (HTTP/1.1, no redirects, no TLS): the body of a
- * 200 answer. Returns NULL with *err. */
-const char *tjwt_tool_http_get(apr_pool_t *p, const char *url, apr_size_t *len,
+ * 200 answer, all of it within timeout (connect, send and every read).
+ * Returns NULL with *err. */
+const char *tjwt_tool_http_get(apr_pool_t *p, const char *url,
+                               apr_interval_time_t timeout, apr_size_t *len,
                                const char **err);
 
 /* Prints a JSON value indented, with a newline. */

@@ -139,6 +139,34 @@ function audit(entry) {
   }
 }
 
+// What a client is told about a refused token: a fixed text per kind of
+// failure. The verifier's own message may quote the token (an entry of its
+// "crit" header, say), and what a client wrote must not reach a response
+// header, where a newline in it would make the answer fail: the detail
+// goes to the log.
+const TOKEN_ERRORS = {
+  ERR_JWT_EXPIRED: 'the token has expired',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'the signature does not verify',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'the signing algorithm is not accepted',
+  ERR_JWKS_NO_MATCHING_KEY: 'no key of the key set matches the token',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'more than one key of the key set matches the token',
+  ERR_JWS_INVALID: 'the token is not a well-formed JWS',
+  ERR_JWT_INVALID: 'the token is not a well-formed JWT',
+  ERR_JOSE_NOT_SUPPORTED: 'the token uses a feature this server does not support',
+};
+// The claims jose checks; its claim errors name one of these, and say
+// whether it was missing or did not match.
+const CHECKED_CLAIMS = new Set(['iss', 'aud', 'sub', 'exp', 'nbf', 'iat', 'jti', 'typ']);
+
+function tokenErrorDescription(e) {
+  if (e instanceof joseErrors.JWTClaimValidationFailed && CHECKED_CLAIMS.has(e.claim)) {
+    return e.reason === 'missing'
+      ? `the token has no ${e.claim} claim`
+      : `the token's ${e.claim} claim is not accepted`;
+  }
+  return (e instanceof joseErrors.JOSEError && TOKEN_ERRORS[e.code]) || 'the token could not be verified';
+}
+
 function unauthorized(res, error, description) {
   // RFC 6750 §3: no error code when the request had no token at all.
   const params = ['realm="mcp"'];
@@ -211,10 +239,11 @@ async function authenticate(req, res, next) {
     audit({ ...record, verified: sha256(picked.line), source: picked.source, sub: payload.sub, iat: payload.iat, exp: payload.exp });
     return next();
   } catch (e) {
-    const why = e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : e.message;
+    const why = e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : String(e.message);
     audit({ ...record, status: 401, reason: why });
-    console.error(`${req.method} ${req.originalUrl}: token rejected: ${why}`);
-    return unauthorized(res, 'invalid_token', why);
+    // Quoted: the detail may hold the token's own text, newlines included.
+    console.error(`${req.method} ${req.originalUrl}: token rejected: ${JSON.stringify(why)}`);
+    return unauthorized(res, 'invalid_token', tokenErrorDescription(e));
   }
 }
 
@@ -384,7 +413,10 @@ async function existingSession(req, res) {
 app.get(cfg.path, existingSession);
 app.delete(cfg.path, existingSession);
 
-const listener = app.listen(cfg.port, cfg.host, () => {
+const listener = app.listen(cfg.port, cfg.host, (err) => {
+  // Express 5 calls this with a failure to listen too: the 'error'
+  // listener below reports it.
+  if (err) return;
   const { port } = listener.address();
   // Tests and the demo wait for this line.
   console.log(`listening on http://${cfg.host}:${port}${cfg.path}`);

@@ -15,7 +15,6 @@
 #include "cache.h"
 #include "claims.h"
 #include "duration.h"
-#include "htgroup.h"
 #include "template.h"
 #include "values.h"
 #include "verify.h"
@@ -35,7 +34,6 @@ enum {
     TJWT_FZ_CACHE_ENTRY, /* an entry read back from Redis or memcached */
     TJWT_FZ_ORIGIN,      /* a proxy target URL (RewriteRule [P] etc.) */
     TJWT_FZ_VALUES,      /* a multi-valued claim source and separator */
-    TJWT_FZ_HTGROUP,     /* a group file and a user name */
     TJWT_FZ_B64URL,      /* base64url text */
     TJWT_FZ_VERIFY,      /* a token and a JWKS (tjwt verify) */
     TJWT_FZ_TEMPLATE,    /* a TeleportJWTHeader template and trait values */
@@ -226,11 +224,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case TJWT_FZ_VALUES:
         tjwt_fz_values(p, f[0], f[1]);
         break;
-    case TJWT_FZ_HTGROUP: {
-        apr_array_header_t *out = apr_array_make(p, 2, sizeof(const char *));
-        tjwt_htgroup_groups(p, f[0], f[1], out);
-        break;
-    }
     case TJWT_FZ_B64URL:
         tjwt_fz_b64url(p, data + 1, size - 1);
         break;

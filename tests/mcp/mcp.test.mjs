@@ -339,6 +339,23 @@ describe('the MCP server without Apache', TIMEOUT, () => {
     }
   });
 
+  it('answers 401 with a clean header when the error text holds a newline', async () => {
+    // jose's message for an unknown "crit" entry quotes it; a newline in
+    // a header value once made the server answer 500 with a stack trace.
+    const [, p, sig] = forged.split('.');
+    const header = { alg: 'RS256', typ: 'JWT', crit: ['x\r\nSet-Cookie: y'] };
+    const token = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${p}.${sig}`;
+    for (const s of [servers.a, servers.b]) {
+      const r = await post(s.url, { 'Teleport-Jwt-Assertion': token });
+      assert.equal(r.status, 401);
+      const h = r.headers.get('www-authenticate') ?? '';
+      assert.match(h, /^Bearer realm="mcp", error="invalid_token", error_description="[^"\\]*"$/);
+      assert.doesNotMatch(h, /Set-Cookie|crit/);
+      assert.equal(r.headers.get('set-cookie'), null);
+      assert.doesNotMatch(await r.text(), /Set-Cookie|TypeError|node:/);
+    }
+  });
+
   it('accepts a real token only for its own audience', async () => {
     const r = await fetch(`http://127.0.0.1:${port}/token-a`, {
       headers: { Authorization: basic('alice', USERS.alice) },

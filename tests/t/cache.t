@@ -112,9 +112,12 @@ $p->stop;
 
 # --- shmcb: shared by the processes of one server -------------------------
 # Prefork: a process holding a kept-alive connection serves no other, so a
-# second connection is served by the second process.
+# second connection is served by the second process. The largest
+# TeleportJWTMaxSize: a lookup retrieves into a buffer of that size, kept
+# per thread, not made per request.
 $p->write_cache_conf(key => "$d/es1.pem", mpm => 'prefork', processes => 2,
-                     lines => [ 'TeleportJWTCache shmcb' ]);
+                     lines => [ 'TeleportJWTCache shmcb',
+                                'TeleportJWTMaxSize 1048576' ]);
 unlink "$d/access.log";
 $p->start;
 my @ua = map { LWP::UserAgent->new(timeout => 10, keep_alive => 1) } 1 .. 2;

@@ -71,7 +71,7 @@ my @bad = (
     [ 'rsa-pub-pkcs1.pem', qr/holds a public key.*must be the private key/, 0 ],
     [ 'ed25519-pub.pem',   qr/holds a public key.*must be the private key/, 0 ],
     [ 'ed25519.der',       qr/is not a PEM key/,                     1 ],
-    [ 'cert.pem',          qr/is not a PEM key/,                     1 ],
+    [ 'cert.pem',          qr/holds a CERTIFICATE block, not a key/,  1 ],
     [ 'jwk.json',          qr/is not a PEM key/,                     1 ],
     [ 'empty.pem',         qr/is empty/,                             1 ],
 );

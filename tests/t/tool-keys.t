@@ -13,7 +13,7 @@ use TJWT::Util qw(tests_dir b64url_decode);
 
 my @cmds = qw(keygen kid jwks sign decode verify);
 
-plan tests => 9 + 3 * @cmds + 4 * 4 + 9 + 9 + 10;
+plan tests => 9 + 3 * @cmds + 5 * 4 + 9 + 4 + 3 + 9 + 10;
 
 my $d = tempdir('tjwt-tool-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
@@ -49,7 +49,8 @@ ok($rc == 2 && $err =~ /--token alone/, 'a token and a file: usage error');
 # --- keygen -----------------------------------------------------------
 my @gen = (
     [ 'rsa.pem',     [ 'rsa' ],         'RS256', qr/^Private-Key: \(2048 bit/m ],
-    [ 'rsa3072.pem', [ 'rsa', '3072' ], 'RS256', qr/^Private-Key: \(3072 bit/m ],
+    [ 'rsa3072.pem', [ '--bits', '3072', 'rsa' ], 'RS256', qr/^Private-Key: \(3072 bit/m ],
+    [ 'rsa2560.pem', [ 'RSA', '--bits=2560' ], 'RS256', qr/^Private-Key: \(2560 bit/m ],
     [ 'ec.pem',      [ 'ec' ],          'ES256', qr/prime256v1/ ],
     [ 'ed.pem',      [ 'ed25519' ],     'EdDSA', qr/^ED25519 Private-Key/m ],
 );
@@ -72,9 +73,9 @@ is(slurp("$d/ec.pem"), $before, 'and leaves it as it was');
 ok(!grep(/\.tmp$/, glob("$d/*")), 'no temporary file is left behind');
 my @bad_gen = (
     [ [ 'dsa', "$d/x.pem" ],          qr/unknown key type 'dsa': expected rsa, ec or ed25519/ ],
-    [ [ 'rsa', '1024', "$d/x.pem" ],  qr/BITS '1024' is not accepted: a number from 2048/ ],
-    [ [ 'rsa', 'many', "$d/x.pem" ],  qr/BITS 'many' is not accepted/ ],
-    [ [ 'ec', '256', "$d/x.pem" ],    qr/BITS is for rsa keys only/ ],
+    [ [ '--bits', '1024', 'rsa', "$d/x.pem" ], qr/--bits '1024' is not accepted: a number from 2048/ ],
+    [ [ 'rsa', '--bits', 'many', "$d/x.pem" ], qr/--bits 'many' is not accepted/ ],
+    [ [ '--bits', '256', 'ec', "$d/x.pem" ],   qr/--bits is for rsa keys only/ ],
     [ [ 'ec', '-' ],                  qr/not to standard output/ ],
     [ [ 'ec', "$d/no/such/dir.pem" ], qr/cannot create .*no\/such\/dir\.pem/ ],
 );
@@ -83,6 +84,39 @@ for my $b (@bad_gen) {
     ok($rc == 2 && $err =~ $b->[1], "keygen @{ $b->[0] }: refused, says why")
         or diag($err);
 }
+
+# The size as an operand, as it once was: refused with the way to say it,
+# and no key in a file named after the number.
+{
+    use Cwd qw(getcwd);
+    my $cwd = getcwd();
+    chdir $d or die "$d: $!";
+    ($rc, $out, $err) = tjwt('keygen', 'rsa', '4096');
+    ok($rc == 2 && $err =~ /FILE '4096' looks like a key size: --bits 4096/,
+       'keygen rsa 4096: refused, with a hint') or diag($err);
+    ok(!-e "$d/4096", 'and no file named 4096');
+    chdir $cwd or die "$cwd: $!";
+    ($rc, $out, $err) = tjwt('keygen', 'rsa', '4096', "$d/x.pem");
+    ok($rc == 2 && $err =~ /the size is given with --bits: tjwt keygen --bits 4096 rsa FILE/,
+       'keygen rsa 4096 FILE: refused, with a hint') or diag($err);
+    ok(!-e "$d/x.pem", 'and no key written');
+}
+
+# A large RSA key takes a while: a progress line on a terminal (script(1)
+# gives the tool one), and nothing where no one watches.
+SKIP: {
+    my $script = '/usr/bin/script';
+    skip 'no script(1) to run the tool on a terminal', 2 unless -x $script;
+    my $cmd = "$ENV{TJWT_TOOL} keygen --bits 4096 rsa $d/tty.pem";
+    my $tty = qx{$script -qec '$cmd' /dev/null 2>&1};
+    like($tty, qr/^tjwt keygen: making a 4096-bit RSA key, which can take a while [.+]* done\r?$/m,
+         'keygen --bits 4096 on a terminal: a progress line') or diag($tty);
+    like(scalar qx{openssl pkey -in $d/tty.pem -noout -text 2>&1},
+         qr/^Private-Key: \(4096 bit/m, 'and the key');
+}
+($rc, $out, $err) = tjwt('keygen', '--bits', '4096', 'rsa', "$d/notty.pem");
+ok($rc == 0 && $err eq '', 'keygen --bits 4096 elsewhere: no progress line')
+    or diag($err);
 
 # --- kid --------------------------------------------------------------
 openssl("pkey -in $d/ec.pem -pubout -out $d/ec-pub.pem");

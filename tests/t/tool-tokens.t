@@ -17,7 +17,7 @@ use TJWT::Util qw(echo owned_values token_parts verify_pyjwt jwks_url
 
 my @algs = ([ 'rsa', 'RS256' ], [ 'ec', 'ES256' ], [ 'ed25519', 'EdDSA' ]);
 
-plan tests => 7 * @algs + 3 + 8 + 2 * 7 + 5 + 8 + @algs + 5;
+plan tests => 7 * @algs + 3 + 8 + 2 * 7 + 5 + 8 + 2 + @algs + 5;
 
 my $d = tempdir('tjwt-tool-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 for my $k (map { $_->[0] } @algs, [ 'other' ]) {
@@ -125,6 +125,7 @@ sub verify {
     my @args = ('verify', '--jwks', $o{jwks} // "$d/jwks.json",
                 '--issuer', $o{iss} // $ISS, '--audience', $o{aud} // $AUD,
                 (defined $o{leeway} ? ("--leeway", $o{leeway}) : ()),
+                (defined $o{timeout} ? ("--timeout", $o{timeout}) : ()),
                 '--token', $o{token});
     return tjwt(@args);
 }
@@ -228,6 +229,42 @@ is($rc, 0, 'verify: the JWKS from stdin, the token from a file') or diag($err);
     waitpid $pid, 0;
     is($rc, 0, 'verify: a JWKS URL answered in chunks') or diag($err);
 }
+
+# A server that trickles a valid answer, a byte every half second: no one
+# read waits long, but the whole fetch has a deadline (--timeout), and
+# the tool gives up there rather than when the server is done.
+{
+    my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                    Listen => 1, ReuseAddr => 1) or die $!;
+    my $port = $srv->sockport;
+    my $body = slurp("$d/jwks.json");
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        alarm 60;
+        $SIG{PIPE} = sub { POSIX::_exit(0) };
+        my $c = $srv->accept or POSIX::_exit(1);
+        my $req = '';
+        while ($req !~ /\r\n\r\n/) { sysread($c, $req, 4096, length $req) or last }
+        my $answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            . 'Content-Length: ' . length($body) . "\r\nConnection: close\r\n\r\n$body";
+        for my $byte (split //, $answer) {
+            syswrite($c, $byte) or last;
+            select(undef, undef, undef, 0.5);
+        }
+        POSIX::_exit(0);
+    }
+    close $srv;
+    ($rc, $out, $err) = verify(token => $token{ec}, timeout => '2s',
+                               jwks => "http://127.0.0.1:$port/jwks.json");
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
+    ok($rc == 2 && $err =~ /jwks\.json: timed out: no whole answer within 2 s/,
+       'verify --timeout 2s: a JWKS URL that trickles fails at the deadline')
+        or diag($err);
+}
+($rc, $out, $err) = verify(token => $token{ec}, timeout => '0s');
+ok($rc == 2 && $err =~ /--timeout '0s' is not accepted/, 'verify --timeout 0s: refused')
+    or diag($err);
 
 # --- cross-checks -----------------------------------------------------
 # PyJWT signs, tjwt verifies.

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* From tests/vectors/README.md. */
 #define KID_RSA_VECTOR   "GDLHLDvPUYmNLVU3WgshDX7bAw8xEmML8ypeE9KRAEQ"
@@ -266,13 +267,69 @@ enum {
     BAD_MISSING,
     BAD_EC_P384,
     BAD_ED448,
+    BAD_TWO_KEYS,
+    BAD_KEY_AND_CERT,
+    BAD_TRAILING_BLOCK,
+    BAD_CERT_ONLY,
     BAD_CASES
 };
 
 static const char *const bad_names[] = {
-    "RSA-1024",   "encrypted PEM", "public key", "not a key",
-    "empty file", "missing file",  "EC P-384",   "Ed448",
+    "RSA-1024",
+    "encrypted PEM",
+    "public key",
+    "not a key",
+    "empty file",
+    "missing file",
+    "EC P-384",
+    "Ed448",
+    "two keys",
+    "key and certificate",
+    "key and another block",
+    "certificate",
 };
+
+/* The PEM text of pkey, as write_pem writes it. */
+static char *pem_text(const char *dir, EVP_PKEY *pkey, int selection,
+                      const char *structure)
+{
+    const char *path = tmpfile_in(dir, "part.pem");
+    char *data;
+    apr_size_t len;
+
+    write_pem(path, pkey, selection, structure);
+    read_file(path, &data, &len);
+    data[len] = '\0';
+    unlink(path);
+    return data;
+}
+
+/* A self-signed certificate of pkey, in PEM: what a key file must not
+ * carry along. */
+static char *cert_text(EVP_PKEY *pkey)
+{
+    X509 *x = X509_new();
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data, *out;
+    long len;
+
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(b);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)"tjwt test", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    ck_assert_int_eq(X509_set_pubkey(x, pkey), 1);
+    ck_assert_int_gt(X509_sign(x, pkey, EVP_sha256()), 0);
+    ck_assert_int_eq(PEM_write_bio_X509(b, x), 1);
+    len = BIO_get_mem_data(b, &data);
+    out = apr_pstrmemdup(tjwt_test_pool, data, (apr_size_t)len);
+    BIO_free(b);
+    X509_free(x);
+    return out;
+}
 
 static const char *make_bad_file(int which, const char *dir)
 {
@@ -317,6 +374,27 @@ static const char *make_bad_file(int which, const char *dir)
         write_pem(path, pooled(EVP_PKEY_Q_keygen(NULL, NULL, "ED448")),
                   EVP_PKEY_KEYPAIR, "PrivateKeyInfo");
         break;
+    case BAD_TWO_KEYS:
+    case BAD_KEY_AND_CERT:
+    case BAD_TRAILING_BLOCK:
+    case BAD_CERT_ONLY: {
+        /* Each an accepted key (but for the certificate alone) with
+         * something after it. */
+        EVP_PKEY *k1 = pooled(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+        EVP_PKEY *k2 = pooled(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+        const char *key = pem_text(dir, k1, EVP_PKEY_KEYPAIR, "PrivateKeyInfo");
+        const char *more =
+            which == BAD_TWO_KEYS
+                ? pem_text(dir, k2, EVP_PKEY_KEYPAIR, "PrivateKeyInfo")
+            : which == BAD_TRAILING_BLOCK
+                ? "-----BEGIN GARBAGE-----\nbm90IGEga2V5\n"
+                  "-----END GARBAGE-----\n"
+                : cert_text(k1);
+        write_text(path, which == BAD_CERT_ONLY
+                             ? more
+                             : apr_pstrcat(tjwt_test_pool, key, more, NULL));
+        break;
+    }
     }
     return path;
 }
@@ -354,6 +432,63 @@ START_TEST(test_load_public_errors)
     ck_assert_msg(strstr(err, path) != NULL,
                   "%s: the message does not name %s: %s", bad_names[_i], path,
                   err);
+}
+END_TEST
+
+/* A key file holds one key: what else it holds is named, and what is
+ * accepted said, by both loaders. */
+START_TEST(test_load_one_key_only)
+{
+    static const struct {
+        int which;
+        const char *says;
+    } cases[] = {
+        {BAD_TWO_KEYS, "holds 2 PEM blocks (PRIVATE KEY, PRIVATE KEY); a key "
+                       "file holds one key and nothing else"},
+        {BAD_KEY_AND_CERT, "holds 2 PEM blocks (PRIVATE KEY, CERTIFICATE)"},
+        {BAD_TRAILING_BLOCK, "holds 2 PEM blocks (PRIVATE KEY, GARBAGE)"},
+        {BAD_CERT_ONLY, "holds a CERTIFICATE block, not a key"},
+    };
+    const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *path = make_bad_file(cases[i].which, dir);
+        const char *err = NULL;
+
+        ck_assert_ptr_null(tjwt_key_load_private(tjwt_test_pool, path, &err));
+        ck_assert_msg(err && strstr(err, cases[i].says) &&
+                          strstr(err, "expected " TJWT_KEYS_ACCEPTED),
+                      "private, %s: %s", bad_names[cases[i].which], err);
+        err = NULL;
+        ck_assert_ptr_null(tjwt_key_load_public(tjwt_test_pool, path, &err));
+        ck_assert_msg(err && strstr(err, cases[i].says) &&
+                          strstr(err, "expected a public key or "),
+                      "public, %s: %s", bad_names[cases[i].which], err);
+        unlink(path);
+    }
+}
+END_TEST
+
+/* Two public keys in one file: which one is published? Neither. */
+START_TEST(test_load_two_public_keys)
+{
+    const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
+    const char *path = tmpfile_in(dir, "pub.pem");
+    EVP_PKEY *k1 = pooled(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+    EVP_PKEY *k2 = pooled(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+    const char *err = NULL;
+
+    write_text(path, apr_pstrcat(tjwt_test_pool,
+                                 pem_text(dir, k1, EVP_PKEY_PUBLIC_KEY,
+                                          "SubjectPublicKeyInfo"),
+                                 pem_text(dir, k2, EVP_PKEY_PUBLIC_KEY,
+                                          "SubjectPublicKeyInfo"),
+                                 NULL));
+    ck_assert_ptr_null(tjwt_key_load_public(tjwt_test_pool, path, &err));
+    ck_assert_msg(err && strstr(err, "holds 2 PEM blocks (PUBLIC KEY, PUBLIC "
+                                     "KEY)"),
+                  "%s", err);
 }
 END_TEST
 
@@ -455,6 +590,33 @@ START_TEST(test_generate_keeps_other_file)
     ck_assert_uint_eq(len, 13);
     ck_assert_mem_eq(data, "do not touch\n", 13);
     ck_assert_int_eq(count_entries(dir), 1);
+}
+END_TEST
+
+static void count_progress(int what, void *baton)
+{
+    int *seen = baton;
+
+    /* seen[0]: calls, seen[1]: primes found (an RSA key has two). */
+    seen[0]++;
+    if (what == 3)
+        seen[1]++;
+}
+
+/* The progress callback hears from the prime search, and the key is the
+ * one asked for. */
+START_TEST(test_generate_progress)
+{
+    const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
+    const char *path = tmpfile_in(dir, "k.pem");
+    int seen[2] = {0, 0};
+    const char *err = tjwt_key_generate_file_progress(
+        tjwt_test_pool, path, "rsa", 2048, count_progress, seen);
+
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_int_gt(seen[0], 0);
+    ck_assert_int_ge(seen[1], 2);
+    ck_assert_int_eq(EVP_PKEY_get_bits(load_private(path)->pkey), 2048);
 }
 END_TEST
 
@@ -748,6 +910,8 @@ Suite *tjwt_suite_keys(void)
     tcase_add_loop_test(tc, test_load_private_errors, 0, BAD_CASES);
     tcase_add_loop_test(tc, test_load_public_errors, 0, BAD_CASES);
     tcase_add_test(tc, test_load_formats);
+    tcase_add_test(tc, test_load_one_key_only);
+    tcase_add_test(tc, test_load_two_public_keys);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("generate");
@@ -757,6 +921,7 @@ Suite *tjwt_suite_keys(void)
     tcase_add_loop_test(tc, test_generate_file, 0,
                         (int)(sizeof(gen) / sizeof(gen[0])));
     tcase_add_test(tc, test_generate_keeps_other_file);
+    tcase_add_test(tc, test_generate_progress);
     tcase_add_test(tc, test_generate_unknown_type);
     suite_add_tcase(s, tc);
 

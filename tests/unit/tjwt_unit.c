@@ -103,7 +103,6 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_jws());
     srunner_add_suite(sr, tjwt_suite_keys());
     srunner_add_suite(sr, tjwt_suite_origin());
-    srunner_add_suite(sr, tjwt_suite_htgroup());
     srunner_add_suite(sr, tjwt_suite_template());
     srunner_add_suite(sr, tjwt_suite_values());
     srunner_add_suite(sr, tjwt_suite_thumbprint());

@@ -19,7 +19,6 @@ Suite *tjwt_suite_headers(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_origin(void);
-Suite *tjwt_suite_htgroup(void);
 Suite *tjwt_suite_template(void);
 Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_thumbprint(void);
