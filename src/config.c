@@ -581,6 +581,13 @@ static const char *tjwt_add_source(cmd_parms *cmd, apr_array_header_t **list,
     if (sep && !*sep)
         return apr_psprintf(cmd->pool, "%s: the separator must not be empty",
                             cmd->cmd->name);
+    /* tjwt_groups joins groups with ':', the one character no group name
+     * holds; split on anything else, "ops:dev" would be one role. */
+    if (strstr(expr, "tjwt_groups:") && (!sep || strcmp(sep, ":") != 0))
+        return apr_psprintf(cmd->pool,
+                            "%s: %%{tjwt_groups:...} yields groups separated "
+                            "by ':'; give \":\" as the separator",
+                            cmd->cmd->name);
     if ((err = tjwt_parse_expr(cmd, expr, &src.expr)))
         return err;
     src.name = name;

@@ -95,20 +95,34 @@ static const char *tjwt_vector_tainted(request_rec *r, ap_conf_vector_t *v,
     return NULL;
 }
 
+/* The path httpd's directory walk took for r, or NULL when there was
+ * none (ProxyPass skips it, and with it every .htaccess file). An
+ * .htaccess RewriteRule [P] turns r->filename into "proxy:...", but the
+ * walk's path stays in canonical_filename. */
+static const char *tjwt_walked_path(const request_rec *r)
+{
+    const char *f = r->filename;
+
+    if (f && strncmp(f, "proxy:", 6) != 0)
+        return f;
+    f = r->canonical_filename;
+    /* ap_sub_req_lookup_file marks a name not yet walked with 1. */
+    if (f && f != (const char *)1 && strncmp(f, "proxy:", 6) != 0)
+        return f;
+    return NULL;
+}
+
 const char *tjwt_htaccess_tainted(request_rec *r,
                                   const struct htaccess_result *list)
 {
     const struct htaccess_result *h;
-    const char *why;
+    const char *why, *path = tjwt_walked_path(r);
 
     for (h = list; h; h = h->next) {
         /* httpd keeps every file a request chain read (a redirect or a
-         * subrequest inherits the list as a cache): of a file served,
-         * only those of the directories above it apply. A proxied
-         * request's own path is gone (an .htaccess RewriteRule [P] may
-         * have made it "proxy:..."): every file counts. */
-        if (r->filename && strncmp(r->filename, "proxy:", 6) != 0 &&
-            strncmp(r->filename, h->dir, strlen(h->dir)) != 0)
+         * subrequest inherits the list as a cache): only those of the
+         * directories above the path this request's walk took apply. */
+        if (!path || strncmp(path, h->dir, strlen(h->dir)) != 0)
             continue;
         if (h->htaccess && (why = tjwt_vector_tainted(r, h->htaccess, 0)))
             return apr_psprintf(r->pool, "the .htaccess file in %s %s", h->dir,
