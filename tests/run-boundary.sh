@@ -2,11 +2,13 @@
 # Runs the trust-boundary tests (t/boundary-*.t) alone, the way
 # run-all.sh's apache_test function runs the whole Apache::Test suite:
 #
-#   cd BUILDDIR && sh tests/run-boundary.sh [t/boundary-....t ...]
+#   cd BUILDDIR && sh tests/run-boundary.sh [-verbose] [t/boundary-....t ...]
 #
 # BUILDDIR holds the built module (.libs/mod_teleport_jwt.so) and tjwt.
-# Without arguments, every t/boundary-*.t. "-port select": other
-# Apache::Test runs on this machine keep their ports.
+# Without a test file, every t/boundary-*.t (never the whole suite); other
+# arguments go to t/TEST (-verbose shows each assertion and what the
+# handler got). "-port select": other Apache::Test runs on this machine
+# keep their ports.
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 builddir=$(pwd)
@@ -25,9 +27,10 @@ for m in mpm_event authn_core authn_file authz_core authz_host authz_user \
          auth_basic alias dir env mime setenvif; do
     echo "LoadModule ${m}_module $TJWT_APACHE_MODULES/mod_$m.so"
 done >"$conf"
-if [ $# -eq 0 ]; then
-    set -- $(cd "$work" && ls t/boundary-*.t)
-fi
+case " $* " in
+    *.t\ *) ;;
+    *) set -- "$@" $(cd "$work" && ls t/boundary-*.t) ;;
+esac
 export TJWT_MODULE="$builddir/.libs/mod_teleport_jwt.so" TJWT_TOOL="$builddir/tjwt" TJWT_APACHE_MODULES
 (cd "$work" && perl t/TEST -clean >/dev/null 2>&1)
 (cd "$work" && sh "$srcdir/tests/identity-setup.sh" "$work/t/identity" \

@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use TJWT::Bnd qw(fcgi_origin front_origin get_json no_token own_token
                  served_by start_fcgi);
 
-plan tests => 18;
+plan tests => 19;
 
 start_fcgi();
 my $front = front_origin();
@@ -37,6 +37,13 @@ sub case {
 # --- controls: the handlers and scopes, asked directly ----------------------
 case('direct: CGI in an unset scope', '/bnd/cgi-unset/direct',
      'cgi', '/bnd/cgi-unset/direct', 200, undef);
+# R4: in an unset scope a client's own assertion header passes untouched.
+subtest 'direct: CGI in an unset scope, the client\'s own header' => sub {
+    my ($d) = get_json('/bnd/cgi-unset/own',
+                       headers => ['Teleport-Jwt-Assertion' => 'client-own']);
+    is($d && $d->{env}{HTTP_TELEPORT_JWT_ASSERTION}, 'client-own',
+       'the client\'s Teleport-Jwt-Assertion reaches the CGI script');
+};
 case('direct: CGI in an On scope', '/bnd/cgi-on2/direct',
      'cgi', '/bnd/cgi-on2/direct', 200, \%on2);
 case('direct: FastCGI in an On scope', '/bnd/fcgi-on/direct',
