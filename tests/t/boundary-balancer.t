@@ -1,4 +1,4 @@
-# Trust boundaries, issue 15 (rules R2, R3 and R6 in the issue's notes):
+# Trust boundaries (rules R2, R3 and R6 of docs/security.md):
 # behind a mod_proxy_balancer balancer (balancer://bndlb, two members on
 # ports of their own, byrequests), each token's audience is the origin of
 # the member that got the request, never "balancer://...". The token is

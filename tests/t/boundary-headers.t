@@ -1,4 +1,4 @@
-# Trust boundaries, issue 15 (rules R7 and R8 in the issue's notes).
+# Trust boundaries (rules R7 and R8 of docs/security.md).
 #
 # R7, header names from .htaccess: an .htaccess TeleportJWTHeader (or
 # TeleportJWTAssertionHeader) may name only what the server configuration

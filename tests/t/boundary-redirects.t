@@ -1,4 +1,4 @@
-# Trust boundaries, issue 15 (rules R1-R5 in the issue's notes): fast
+# Trust boundaries (rules R1-R5 of docs/security.md): fast
 # internal redirects (mod_dir's DirectoryIndex, also from .htaccess, and
 # mod_negotiation's MultiViews) and internal redirects (ErrorDocument after
 # a failed upstream, mod_rewrite, mod_actions), with real CGI (mod_cgid)

@@ -1,4 +1,4 @@
-# Trust boundaries, issue 15 (rules R1-R6 in the issue's notes):
+# Trust boundaries (rules R1-R6 of docs/security.md):
 # subrequests made by mod_include from a page in an On directory
 # (include virtual, exec cgi; AddOutputFilter and SetOutputFilter
 # INCLUDES), into real CGI (mod_cgid) and FastCGI (mod_proxy_fcgi,

@@ -1,5 +1,5 @@
 # Helpers of the trust-boundary tests (t/boundary-*.t, rules R1-R8 of
-# issue 15): the FastCGI application's life, requests, and the oracle:
+# docs/security.md): the FastCGI application's life, requests, and the oracle:
 # every string that looks like a JWT anywhere the final handler can see it
 # must be the one token the rules give that request, or there is none.
 package TJWT::Bnd;

@@ -2,7 +2,7 @@
 # Apache configurations ("worlds"), the files they serve, and an oracle that
 # says, from a world's description alone, which handler serves a request
 # and which token (if any) that handler may see (the rules of
-# docs/security.md and the boundary rules R1-R5 of issue 15).
+# the rules R1-R5 of docs/security.md).
 #
 # A world N lives under the URL prefix /wN/ and the directory
 # DOCROOT/wN/, so that hundreds of independent worlds share one httpd.
