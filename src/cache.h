@@ -1,4 +1,4 @@
-/* The token cache's semantics (SPEC §8): what identifies a token, when a
+/* The token cache's semantics (docs/cache.md): what identifies a token, when a
  * cached token may still be used, how an entry is stored, and the
  * in-process cache. Nothing here calls into httpd, so the unit tests link
  * this file as it is; the glue to httpd and mod_socache is in

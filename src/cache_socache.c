@@ -236,7 +236,7 @@ static apr_status_t tjwt_cache_destroy(void *data)
 
 /* A provider that cannot start makes the server fall back, loudly, to the
  * in-process cache: a cache is an optimisation and must never stop the
- * server (SPEC §8). */
+ * server (docs/cache.md, "When the cache fails"). */
 static void tjwt_cache_fall_back(apr_pool_t *p, tjwt_cache_conf *cc,
                                  server_rec *s, apr_status_t rv,
                                  const char *what)

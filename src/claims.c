@@ -1,4 +1,5 @@
-/* Teleport's claim set as compact JSON with sorted keys (SPEC §3).
+/* Teleport's claim set as compact JSON with sorted keys (docs/tokens.md,
+ * "The token").
  *
  * Every string in the text, claim values and trait names alike, is
  * validated and escaped by jansson: each is made a json_t string and
@@ -11,9 +12,9 @@
  * token signed for a new identity that cost as much as a sixth of an
  * ES256 signature (an allocation per member and per value, a hash table
  * of containers with an snprintf of each address to detect loops, an
- * snprintf per integer), which SPEC's cost target for a cache miss does
- * not leave room for. The unit tests compare this writer with such a
- * jansson dump on thousands of generated claim sets. */
+ * snprintf per integer), which the cost target for a cache miss
+ * (docs/performance.md) does not leave room for. The unit tests compare this
+ * writer with such a jansson dump on thousands of generated claim sets. */
 #include "claims.h"
 
 #include <apr_strings.h>

@@ -1,5 +1,5 @@
-/* Claim sources (SPEC §4): roles, traits and the identity expiry, from
- * Apache expressions evaluated per request. */
+/* Claim sources (docs/claims.md, "Roles and traits"): roles, traits and the
+ * identity expiry, from Apache expressions evaluated per request. */
 #ifndef TJWT_SOURCES_H
 #define TJWT_SOURCES_H
 

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Teleport's clock-skew allowance: nbf is this much before iat (SPEC §3). */
+/* Teleport's clock-skew allowance: nbf is this much before iat
+ * (docs/tokens.md, "The token"). */
 #define TJWT_SIGN_NBF_SKEW 10
 /* A year: longer-lived bearer tokens are a mistake worth refusing. */
 #define TJWT_SIGN_MAX_LIFETIME (366 * 86400)

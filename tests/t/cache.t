@@ -1,10 +1,10 @@
-# The token cache (SPEC §8) on one server: the same identity gets the same
-# token; a change of user, audience, issuer, claim mode, roles or key gets
-# a new one at once; a token is replaced once half its lifetime is gone;
-# TeleportJWTCache none signs every time; shmcb shares tokens between
+# The token cache (docs/cache.md) on one server: the same identity gets the
+# same token; a change of user, audience, issuer, claim mode, roles or key
+# gets a new one at once; a token is replaced once half its lifetime is
+# gone; TeleportJWTCache none signs every time; shmcb shares tokens between
 # processes; the counters show on server-status. The keys are ES256, whose
-# signatures are randomised: two signatures of the same claims differ, so
-# an identical token can only have come from the cache.
+# signatures are randomised: two signatures of the same claims differ, so an
+# identical token can only have come from the cache.
 use strict;
 use warnings FATAL => 'all';
 

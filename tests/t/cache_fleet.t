@@ -1,4 +1,5 @@
-# A fleet sharing tokens through Redis and through memcached (SPEC §8):
+# A fleet sharing tokens through Redis and through memcached (docs/cache.md,
+# "A fleet: Redis or memcached"):
 # two separate httpd instances with the same key file serve the same token
 # for the same identity; a token planted under another identity's key is
 # refused; and killing the cache server in the middle of a run of requests

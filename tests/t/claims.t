@@ -1,5 +1,6 @@
-# Claim sources (SPEC §4) fed by every usual means of setting a variable,
-# TeleportJWTClaims (SPEC §3), the identity expiry and scope merging.
+# Claim sources (docs/claims.md) fed by every usual means of setting a
+# variable, TeleportJWTClaims (docs/claims.md, "Which claims"), the identity
+# expiry and scope merging.
 use strict;
 use warnings FATAL => 'all';
 

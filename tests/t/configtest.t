@@ -1,5 +1,5 @@
 # Bad configuration stops `apachectl -t` with the file, the line and what
-# is accepted (SPEC §9); good configuration passes.
+# is accepted (docs/directives.md); good configuration passes.
 use strict;
 use warnings FATAL => 'all';
 

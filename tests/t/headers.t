@@ -1,6 +1,6 @@
-# TeleportJWTHeader (SPEC §6): Teleport's header rewrites, one line per
-# value, nothing for nothing, owned names stripped from the client, and no
-# control character ever sent.
+# TeleportJWTHeader (docs/templates.md): Teleport's header rewrites, one
+# line per value, nothing for nothing, owned names stripped from the client,
+# and no control character ever sent.
 use strict;
 use warnings FATAL => 'all';
 

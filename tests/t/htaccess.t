@@ -1,6 +1,7 @@
-# .htaccess (SPEC §5, AllowOverride AuthConfig): it may switch the module,
-# narrow the claims and choose the headers; it can never make a token
-# assert another user, role or trait, another issuer or audience.
+# .htaccess (docs/claims.md, "Scopes and .htaccess"; AllowOverride
+# AuthConfig): it may switch the module, narrow the claims and choose the
+# headers; it can never make a token assert another user, role or trait,
+# another issuer or audience.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,5 +1,5 @@
-# The JWKS endpoint (SPEC §7): GET and HEAD only, public members only,
-# cacheable, and the key that signs.
+# The JWKS endpoint (docs/directives.md, "SetHandler teleport-jwks"): GET
+# and HEAD only, public members only, cacheable, and the key that signs.
 use strict;
 use warnings FATAL => 'all';
 

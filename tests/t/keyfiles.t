@@ -1,8 +1,8 @@
-# Key files (SPEC §7, issue 4): RSA of at least 2048 bits, EC P-256 and
-# Ed25519 are accepted, in every PEM form; every other key type or curve,
-# an encrypted key, a public key given as signing key and a file that is
-# not a key stop configtest with a message naming the directive, the file
-# and what is accepted.
+# Key files (docs/keys.md, "Choosing an algorithm"): RSA of at least 2048
+# bits, EC P-256 and Ed25519 are accepted, in every PEM form; every other
+# key type or curve, an encrypted key, a public key given as signing key and
+# a file that is not a key stop configtest with a message naming the
+# directive, the file and what is accepted.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,4 +1,4 @@
-# Key rotation end to end (SPEC §7, issue 4; the runbook in docs/keys.md):
+# Key rotation end to end (docs/keys.md, "Rotating the signing key"):
 # under a steady load of authenticated, proxied requests whose tokens a
 # caching verifier checks (PyJWT; the JWKS is fetched again only for an
 # unknown kid), the server goes through

@@ -1,5 +1,6 @@
 # The token a proxied upstream receives: it verifies against the served
-# JWKS with PyJWT, and every claim has the value SPEC §3 gives it.
+# JWKS with PyJWT, and every claim has the value docs/tokens.md ("The token")
+# gives it.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,8 +1,8 @@
-# Keys per virtual host (SPEC §7): each vhost signs with its own
-# TeleportJWTSigningKey and serves its own JWKS (signing key first, then
-# its TeleportJWTPublishKey keys, no duplicates), with the members of each
-# key type. Tokens signed with ES256 and EdDSA by the real server verify
-# with PyJWT against their vhost's JWKS, and only against it.
+# Keys per virtual host (docs/keys.md, "Keys per virtual host"): each vhost
+# signs with its own TeleportJWTSigningKey and serves its own JWKS (signing
+# key first, then its TeleportJWTPublishKey keys, no duplicates), with the
+# members of each key type. Tokens signed with ES256 and EdDSA by the real
+# server verify with PyJWT against their vhost's JWKS, and only against it.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,4 +1,4 @@
-/* The token cache's semantics (SPEC §8): the key covers everything in the
+/* The token cache's semantics (docs/cache.md): the key covers everything in the
  * token but time, the half-life rule, the stored form and its check, and
  * the in-process cache's bounds and eviction. */
 #include "tjwt_unit.h"

@@ -1,5 +1,5 @@
-/* Teleport's claim set as JSON (SPEC §3): key order, claim modes, and
- * escaping done by jansson. */
+/* Teleport's claim set as JSON (docs/tokens.md, "The token"): key order, claim
+ * modes, and escaping done by jansson. */
 #include "tjwt_unit.h"
 
 #include "src/claims.h"
@@ -71,8 +71,9 @@ static json_t *parse(const char *s)
     return j;
 }
 
-/* SPEC §3 spelled out for the claims above: compact, keys sorted at every
- * level, roles in the given order, nbf = iat - 10, sub = username. */
+/* docs/tokens.md ("The token") spelled out for the claims above: compact, keys
+ * sorted at every level, roles in the given order, nbf = iat - 10, sub =
+ * username. */
 START_TEST(test_full_claim_set)
 {
     const char *s = to_json(full_claims(tjwt_test_pool));
@@ -193,7 +194,7 @@ START_TEST(test_empty_roles_and_traits)
 }
 END_TEST
 
-/* SPEC §4: a trait with no values is left out. */
+/* docs/claims.md ("Roles and traits"): a trait with no values is left out. */
 START_TEST(test_trait_without_values)
 {
     static const char *const one[] = {"x", NULL};

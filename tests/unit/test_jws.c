@@ -1,5 +1,6 @@
 /* JWS signatures against the published RFC vectors, ES256's raw R||S
- * form, algorithm confusion, and the compact token (SPEC §3). */
+ * form, algorithm confusion, and the compact token (docs/tokens.md, "The
+ * token"). */
 #include "tjwt_unit.h"
 
 #include "src/b64url.h"
@@ -366,7 +367,8 @@ START_TEST(test_compact_token)
 }
 END_TEST
 
-/* The RS256 header is the one SPEC §3 and Teleport use, byte for byte. */
+/* The RS256 header is the one of docs/tokens.md and Teleport, byte for
+ * byte. */
 START_TEST(test_rs256_header_exact)
 {
     tjwt_key *k = tjwt_test_vector_key("rfc7515-a2-rsa-private.pem");

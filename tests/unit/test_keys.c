@@ -1,4 +1,4 @@
-/* Key files (SPEC §7): what loads and what is refused, Teleport's kid,
+/* Key files (docs/keys.md): what loads and what is refused, Teleport's kid,
  * the default-key generator and the public JWK form. */
 #include "tjwt_unit.h"
 
@@ -165,8 +165,8 @@ START_TEST(test_kid_ec_compressed)
 }
 END_TEST
 
-/* The RSA vector is a 512-bit key, which SPEC §7 refuses as a key file;
- * its kid is checked on the EVP_PKEY that OpenSSL reads directly. */
+/* The RSA vector is a 512-bit key, which docs/keys.md refuses as a key
+ * file; its kid is checked on the EVP_PKEY that OpenSSL reads directly. */
 START_TEST(test_kid_rsa_vector)
 {
     const char *path = vector("teleport-kid-rsa-public.pem");
@@ -492,7 +492,7 @@ START_TEST(test_load_two_public_keys)
 }
 END_TEST
 
-/* SPEC §7: PKCS#1, PKCS#8 and SEC1 PEM all load. */
+/* docs/keys.md: PKCS#1, PKCS#8 and SEC1 PEM all load. */
 START_TEST(test_load_formats)
 {
     const char *dir = tjwt_test_tmpdir(tjwt_test_pool);
