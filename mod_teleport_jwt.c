@@ -8,6 +8,7 @@
 #include "src/expr_groups.h"
 #include "src/publish.h"
 #include "src/request.h"
+#include "src/server_keys.h"
 #include "src/stats.h"
 
 #include <dlfcn.h>
@@ -76,10 +77,31 @@ static const command_rec tjwt_cmds[] = {
                   "an in-process cache)"),
     {NULL}};
 
+/* The configuration is read: the module's start-up steps, in the one
+ * order they work in. A step that fails stops the server. Each generation
+ * runs them again (a graceful restart rereads every key file); the first
+ * pass at start-up too, which the cache and the counters skip. */
 static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
+    int rv;
+
     (void)plog;
+    /* 1. keys: every server gets its signing key, the default one made if
+     *    need be; the JWKS (4) and every token are made with them. */
+    if ((rv = tjwt_server_keys_post_config(pconf, ptemp, s)) != OK)
+        return rv;
+    /* 2. cache: the layers chosen from TeleportJWTCache, the shared
+     *    provider started (or, failing that, left out); this names the
+     *    cache that server-status shows. The mod_socache providers have
+     *    all registered by now, whatever the LoadModule order. */
+    if ((rv = tjwt_cache_post_config(pconf, s)) != OK)
+        return rv;
+    /* 3. stats: the counters' shared memory, made before any child forks
+     *    so that every child adds to the same numbers. */
+    if ((rv = tjwt_stats_post_config(pconf, s)) != OK)
+        return rv;
+    /* 4. publish: each server's JWKS, from the keys of step 1. */
     return tjwt_publish_post_config(pconf, ptemp, s);
 }
 
@@ -116,7 +138,8 @@ static int tjwt_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
         memcpy(&hook, &sym, sizeof(hook));
         hook(tjwt_proxy_scheme, NULL, NULL, APR_HOOK_REALLY_FIRST);
     }
-    return OK;
+    /* The cache's mutex type, before the Mutex directive is read. */
+    return tjwt_cache_pre_config(pconf);
 }
 
 static int tjwt_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -126,9 +149,11 @@ static int tjwt_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return tjwt_config_check(pconf, ptemp, s);
 }
 
+/* A child process starts: its own in-process cache and the shared
+ * cache's mutex; the .htaccess warnings it has given, none yet. */
 static void tjwt_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    (void)s;
+    tjwt_cache_child_init(pchild, s);
     tjwt_config_child_init(pchild);
 }
 
@@ -144,7 +169,12 @@ static void tjwt_register_hooks(apr_pool_t *p)
     static const char *const after_us[] = {"mod_headers.c", NULL};
 
     (void)p;
+    /* Start-up and each child: one hook of each kind, whose steps run in
+     * the order written there. */
+    ap_hook_pre_config(tjwt_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(tjwt_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(tjwt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(tjwt_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_create_request(tjwt_create_request, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(tjwt_fixups, before_us, after_us, APR_HOOK_MIDDLE);
     /* The final decision (docs/design.md): before any handler, after
@@ -154,22 +184,10 @@ static void tjwt_register_hooks(apr_pool_t *p)
      * module's first-of-all handler too: httpd orders hooks by number. */
     ap_hook_handler(tjwt_handler_settle, NULL, NULL,
                     APR_HOOK_REALLY_FIRST - 10);
-    ap_hook_pre_config(tjwt_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(tjwt_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(tjwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* %{tjwt_groups:file} for expressions everywhere, ours or not. */
     ap_hook_expr_lookup(tjwt_expr_lookup, NULL, NULL, APR_HOOK_MIDDLE);
-    /* The token cache: the mutex type must be registered in pre_config,
-     * before the Mutex directive is read; the provider starts in
-     * post_config (the mod_socache providers have registered by then,
-     * whatever the LoadModule order) and attaches its mutex in each child.
-     * The counters live in shared memory made in post_config, before any
-     * child forks; mod_status calls the status hook if it is loaded. */
-    ap_hook_pre_config(tjwt_cache_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(tjwt_cache_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(tjwt_stats_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(tjwt_cache_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(tjwt_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* mod_status calls it if it is loaded. */
     APR_OPTIONAL_HOOK(ap, status_hook, tjwt_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
 }

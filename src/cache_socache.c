@@ -5,7 +5,7 @@
 #include "cache_socache.h"
 #include "config.h"
 #include "jws.h"
-#include "stats.h"
+#include "counters.h"
 
 #include <ap_provider.h>
 #include <ap_socache.h>
@@ -215,11 +215,8 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-int tjwt_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp)
+int tjwt_cache_pre_config(apr_pool_t *pconf)
 {
-    (void)plog;
-    (void)ptemp;
     return ap_mutex_register(pconf, TJWT_CACHE_MUTEX_TYPE, NULL,
                              APR_LOCK_DEFAULT, 0) == APR_SUCCESS
                ? OK
@@ -232,6 +229,21 @@ static apr_status_t tjwt_cache_destroy(void *data)
 
     cc->provider->destroy(cc->instance, cc->s);
     return APR_SUCCESS;
+}
+
+/* The cache a server uses, as server-status names it. */
+static const char *tjwt_cache_describe(const tjwt_cache_conf *cc)
+{
+    if (!cc)
+        return "in-process";
+    switch (cc->kind) {
+    case TJWT_CACHE_NONE:
+        return "none";
+    case TJWT_CACHE_SOCACHE:
+        return cc->spec;
+    default:
+        return cc->spec ? cc->spec : "in-process";
+    }
 }
 
 /* A provider that cannot start makes the server fall back, loudly, to the
@@ -248,10 +260,10 @@ static void tjwt_cache_fall_back(apr_pool_t *p, tjwt_cache_conf *cc,
     cc->kind = TJWT_CACHE_PROCESS;
     cc->spec =
         apr_pstrcat(p, "in-process (", cc->spec, " failed at start-up)", NULL);
+    tjwt_stats_name_cache(cc->spec);
 }
 
-int tjwt_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp, server_rec *s)
+int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s)
 {
     /* Hints for shmcb's sizing: a SHA-256 key and a token of about a
      * kilobyte; expired entries swept every minute. */
@@ -260,8 +272,7 @@ int tjwt_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
     apr_status_t rv;
 
-    (void)plog;
-    (void)ptemp;
+    tjwt_stats_name_cache(tjwt_cache_describe(cc));
     /* The first pass at start-up only checks the configuration; shmcb
      * would make a segment for nothing. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
@@ -320,6 +331,7 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
                          "cache",
                          cc->spec);
             cc->kind = TJWT_CACHE_NONE;
+            tjwt_stats_name_cache("none");
         }
     }
     if (cc && cc->kind != TJWT_CACHE_PROCESS)
@@ -473,20 +485,4 @@ void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
     }
     if (rv != APR_SUCCESS)
         tjwt_backend_failed(r, cc, rv, "storing a token");
-}
-
-const char *tjwt_cache_describe(server_rec *s)
-{
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
-
-    if (!cc)
-        return "in-process";
-    switch (cc->kind) {
-    case TJWT_CACHE_NONE:
-        return "none";
-    case TJWT_CACHE_SOCACHE:
-        return cc->spec;
-    default:
-        return cc->spec ? cc->spec : "in-process";
-    }
 }

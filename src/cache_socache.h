@@ -23,14 +23,12 @@
 const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg);
 
 /* pre_config: registers the mutex type, so that Mutex can configure it. */
-int tjwt_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp);
+int tjwt_cache_pre_config(apr_pool_t *pconf);
 
 /* post_config: initialises the provider (and its global mutex when the
  * provider is not safe across processes). A provider that cannot start is
  * logged and replaced by the in-process cache. */
-int tjwt_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp, server_rec *s);
+int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* child_init: attaches the mutex, or makes this child's in-process cache. */
 void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s);
@@ -53,9 +51,5 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
 /* Stores a freshly signed token under key, until its half-life ends. */
 void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
                       const tjwt_cache_entry *e);
-
-/* The cache a server uses, for server-status: "in-process", "none" or
- * the TeleportJWTCache value. */
-const char *tjwt_cache_describe(server_rec *s);
 
 #endif

@@ -1,8 +1,8 @@
 /* Counters in an anonymous shared memory segment: the children inherit it
  * at fork, and the parent keeps it in its process pool across restarts. */
 #include "stats.h"
-#include "cache_socache.h"
 #include "config.h"
+#include "counters.h"
 
 #include <apr_atomic.h>
 #include <apr_shm.h>
@@ -17,6 +17,8 @@
  * the counters are this process's own. */
 static apr_uint64_t tjwt_local_counters[TJWT_STAT_COUNT];
 static volatile apr_uint64_t *tjwt_counters = tjwt_local_counters;
+/* The cache's own word for what it is; this file only shows it. */
+static const char *tjwt_cache_name = "in-process";
 
 static const char *const tjwt_stat_names[TJWT_STAT_COUNT] = {
     "TokensSigned", "CacheHits", "CacheMisses", "CacheErrors",
@@ -30,13 +32,12 @@ void tjwt_stats_inc(tjwt_stat_e which)
     apr_atomic_inc64(&tjwt_counters[which]);
 }
 
-apr_uint64_t tjwt_stats_get(tjwt_stat_e which)
+void tjwt_stats_name_cache(const char *name)
 {
-    return apr_atomic_read64(&tjwt_counters[which]);
+    tjwt_cache_name = name;
 }
 
-int tjwt_stats_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp, server_rec *s)
+int tjwt_stats_post_config(apr_pool_t *pconf, server_rec *s)
 {
     apr_pool_t *pp = s->process->pool;
     apr_size_t size = sizeof(apr_uint64_t) * TJWT_STAT_COUNT;
@@ -44,8 +45,6 @@ int tjwt_stats_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_status_t rv;
 
     (void)pconf;
-    (void)plog;
-    (void)ptemp;
     /* The first pass at start-up (and configtest) serves no request. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
@@ -72,11 +71,11 @@ int tjwt_status_hook(request_rec *r, int flags)
 {
     apr_uint64_t v[TJWT_STAT_COUNT];
     apr_uint64_t lookups;
-    const char *backend = tjwt_cache_describe(r->server);
+    const char *backend = tjwt_cache_name;
     int i;
 
     for (i = 0; i < TJWT_STAT_COUNT; i++)
-        v[i] = tjwt_stats_get((tjwt_stat_e)i);
+        v[i] = apr_atomic_read64(&tjwt_counters[i]);
     lookups = v[TJWT_STAT_HITS] + v[TJWT_STAT_MISSES];
     if (flags & AP_STATUS_SHORT) {
         ap_rprintf(r, "TeleportJWTCache: %s\n", backend);

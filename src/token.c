@@ -5,7 +5,7 @@
 #include "config.h"
 #include "cache_socache.h"
 #include "jws.h"
-#include "stats.h"
+#include "counters.h"
 
 #include <apr_strings.h>
 #include <http_log.h>
