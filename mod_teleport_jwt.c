@@ -3,6 +3,7 @@
  * that upstreams verify it with. This file only wires the module into
  * httpd; the work is done in src/. */
 #define TJWT_MODULE_FILE
+#include "src/cache_layers.h"
 #include "src/cache_socache.h"
 #include "src/config.h"
 #include "src/expr_groups.h"

@@ -1,8 +1,9 @@
-/* The token cache's semantics (docs/cache.md): what identifies a token, when a
- * cached token may still be used, how an entry is stored, and the
- * in-process cache. Nothing here calls into httpd, so the unit tests link
- * this file as it is; the glue to httpd and mod_socache is in
- * cache_socache.c. */
+/* The token cache's rules (docs/cache.md), the same for every layer: what
+ * identifies a token, when a cached token may still be used, how an entry
+ * is stored in a shared cache and what it must be to be used. Nothing here
+ * calls into httpd, so the unit tests link this file as it is. The layers
+ * are cache_mem.c (in-process) and cache_socache.c (mod_socache), and
+ * cache_layers.c puts them in front of the signature. */
 #ifndef TJWT_CACHE_H
 #define TJWT_CACHE_H
 
@@ -44,6 +45,14 @@ typedef struct {
     apr_int64_t exp;
     tjwt_claims_mode_e mode;
 } tjwt_cache_entry;
+
+/* The identity of the token for claims c (whose iat and exp are the
+ * request's) with the key of kid and TeleportJWTMaxSize max_size. A token
+ * cut short by the identity expiry has exp = that expiry whenever it is
+ * made: such tokens share one identity (lifetime 0), instead of a new one
+ * every second. */
+void tjwt_cache_ident_make(tjwt_cache_ident *id, const char *kid,
+                           const tjwt_claims *c, apr_int64_t max_size);
 
 /* The key of an identity: a canonical encoding of the kid, the user,
  * issuer and audience, the claim mode and the roles and traits it lets
@@ -91,35 +100,5 @@ int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
 int tjwt_cache_entry_matches(apr_pool_t *p, const tjwt_cache_entry *e,
                              const char *jws_header, apr_size_t sig_len,
                              const tjwt_claims *asked);
-
-/* The in-process cache: one per child process, shared by its threads,
- * holding at most a fixed number of entries and bytes; the least recently
- * used entry makes room. */
-typedef struct tjwt_mem_cache tjwt_mem_cache;
-
-/* Sized for a server's working set of identities. The byte budget counts
- * each entry's token and key; 1,024 entries of a few KB each fit, and
- * with tokens at the default 8 KB maximum the budget evicts first. */
-#define TJWT_MEM_CACHE_ENTRIES 1024
-#define TJWT_MEM_CACHE_BYTES   (8 * 1024 * 1024)
-
-/* Creates a cache that lives as long as p. */
-apr_status_t tjwt_mem_cache_create(apr_pool_t *p, int entries,
-                                   apr_size_t max_bytes, tjwt_mem_cache **mc);
-
-/* Copies a usable entry for key into p; returns 1 on a hit, 0 otherwise
- * (an entry past its half-life is dropped on the way). */
-int tjwt_mem_cache_get(tjwt_mem_cache *mc, const tjwt_cache_key *key,
-                       apr_int64_t now, apr_pool_t *p, tjwt_cache_entry *e);
-
-/* Stores (or replaces) the entry for key, evicting the least recently
- * used entries while the cache is full. A token larger than an eighth of
- * the byte budget is not kept. */
-void tjwt_mem_cache_put(tjwt_mem_cache *mc, const tjwt_cache_key *key,
-                        const tjwt_cache_entry *e);
-
-/* How many entries and token bytes the cache holds. */
-int tjwt_mem_cache_count(tjwt_mem_cache *mc);
-apr_size_t tjwt_mem_cache_bytes(tjwt_mem_cache *mc);
 
 #endif

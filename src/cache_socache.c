@@ -1,11 +1,12 @@
-/* The cache backends. The model is httpd's mod_authn_socache: the provider
+/* The shared layer. The model is httpd's mod_authn_socache: the provider
  * is found and created when the directive is read, initialised in
  * post_config with a global mutex when it is not safe across processes,
- * and the mutex attached in child_init. */
+ * and the mutex attached in child_init. What comes back from it is data
+ * from outside the process, used only once it passes the checks of
+ * cache.h. */
 #include "cache_socache.h"
-#include "config.h"
-#include "jws.h"
 #include "counters.h"
+#include "jws.h"
 
 #include <ap_provider.h>
 #include <ap_socache.h>
@@ -20,14 +21,9 @@
 
 #include <stdlib.h>
 
-typedef enum {
-    TJWT_CACHE_PROCESS = 0, /* the default: the in-process cache */
-    TJWT_CACHE_NONE,
-    TJWT_CACHE_SOCACHE
-} tjwt_cache_kind_e;
-
+/* Without TeleportJWTCache, a server has none of these. */
 struct tjwt_cache_conf {
-    tjwt_cache_kind_e kind;
+    int none;         /* TeleportJWTCache none; else provider is set */
     const char *spec; /* the directive's argument, for messages */
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
@@ -42,9 +38,8 @@ struct tjwt_cache_conf {
 /* The module's warning about a failing backend, at most this often. */
 #define TJWT_CACHE_WARN_EVERY 60
 
-/* Per process: a child's in-process cache, and the failure state above
- * (Unix seconds; 32 bits last until 2106). */
-static tjwt_mem_cache *tjwt_process_cache;
+/* Per process: the failure state above (Unix seconds; 32 bits last until
+ * 2106). */
 static volatile apr_uint32_t tjwt_paused_until;
 static volatile apr_uint32_t tjwt_warned_at;
 /* The same for entries that are not the identity's token. */
@@ -97,13 +92,6 @@ static unsigned char *tjwt_scratch_get(apr_size_t need)
     tjwt_scratch_buf = grown;
 #endif
     return grown->data;
-}
-
-static tjwt_cache_conf *tjwt_cache_conf_of(server_rec *s)
-{
-    tjwt_srv_conf *sc =
-        ap_get_module_config(s->module_config, &teleport_jwt_module);
-    return sc->cache;
 }
 
 /* What each provider of httpd's own takes after its name, for messages. */
@@ -169,7 +157,7 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
     cc = apr_pcalloc(cmd->pool, sizeof(*cc));
     cc->spec = arg;
     if (strcasecmp(arg, "none") == 0) {
-        cc->kind = TJWT_CACHE_NONE;
+        cc->none = 1;
         sc->cache = cc;
         return NULL;
     }
@@ -210,12 +198,21 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
                             "expected %s",
                             cmd->cmd->name, arg, name, err,
                             tjwt_cache_forms(cmd->temp_pool, name));
-    cc->kind = TJWT_CACHE_SOCACHE;
     sc->cache = cc;
     return NULL;
 }
 
-int tjwt_cache_pre_config(apr_pool_t *pconf)
+int tjwt_shared_is_none(const tjwt_cache_conf *cc)
+{
+    return cc->none;
+}
+
+const char *tjwt_shared_spec(const tjwt_cache_conf *cc)
+{
+    return cc->spec;
+}
+
+int tjwt_shared_pre_config(apr_pool_t *pconf)
 {
     return ap_mutex_register(pconf, TJWT_CACHE_MUTEX_TYPE, NULL,
                              APR_LOCK_DEFAULT, 0) == APR_SUCCESS
@@ -231,88 +228,55 @@ static apr_status_t tjwt_cache_destroy(void *data)
     return APR_SUCCESS;
 }
 
-/* The cache a server uses, as server-status names it. */
-static const char *tjwt_cache_describe(const tjwt_cache_conf *cc)
-{
-    if (!cc)
-        return "in-process";
-    switch (cc->kind) {
-    case TJWT_CACHE_NONE:
-        return "none";
-    case TJWT_CACHE_SOCACHE:
-        return cc->spec;
-    default:
-        return cc->spec ? cc->spec : "in-process";
-    }
-}
-
-/* A provider that cannot start makes the server fall back, loudly, to the
- * in-process cache: a cache is an optimisation and must never stop the
- * server (docs/cache.md, "When the cache fails"). */
-static void tjwt_cache_fall_back(apr_pool_t *p, tjwt_cache_conf *cc,
-                                 server_rec *s, apr_status_t rv,
-                                 const char *what)
+/* A cache is an optimisation and must never stop the server
+ * (docs/cache.md, "When the cache fails"): the caller goes on without it. */
+static int tjwt_shared_failed(const tjwt_cache_conf *cc, server_rec *s,
+                              apr_status_t rv, const char *what)
 {
     ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                  "mod_teleport_jwt: TeleportJWTCache %s: %s; using the "
                  "in-process cache instead",
                  cc->spec, what);
-    cc->kind = TJWT_CACHE_PROCESS;
-    cc->spec =
-        apr_pstrcat(p, "in-process (", cc->spec, " failed at start-up)", NULL);
-    tjwt_stats_name_cache(cc->spec);
+    return -1;
 }
 
-int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s)
+int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s)
 {
     /* Hints for shmcb's sizing: a SHA-256 key and a token of about a
      * kilobyte; expired entries swept every minute. */
     static struct ap_socache_hints hints = {TJWT_CACHE_KEY_LEN, 1024,
                                             apr_time_from_sec(60)};
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
     apr_status_t rv;
 
-    tjwt_stats_name_cache(tjwt_cache_describe(cc));
-    /* The first pass at start-up only checks the configuration; shmcb
-     * would make a segment for nothing. */
-    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
-        return OK;
-    if (!cc || cc->kind != TJWT_CACHE_SOCACHE)
-        return OK;
     cc->s = s;
     if (cc->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
         rv = ap_global_mutex_create(&cc->mutex, NULL, TJWT_CACHE_MUTEX_TYPE,
                                     NULL, s, pconf, 0);
-        if (rv != APR_SUCCESS) {
-            tjwt_cache_fall_back(pconf, cc, s, rv, "cannot create its mutex");
-            return OK;
-        }
+        if (rv != APR_SUCCESS)
+            return tjwt_shared_failed(cc, s, rv, "cannot create its mutex");
     }
     rv = cc->provider->init(cc->instance, TJWT_CACHE_NAMESPACE, &hints, s,
                             pconf);
-    if (rv != APR_SUCCESS) {
-        tjwt_cache_fall_back(pconf, cc, s, rv, "cannot initialise the cache");
-        return OK;
-    }
+    if (rv != APR_SUCCESS)
+        return tjwt_shared_failed(cc, s, rv, "cannot initialise the cache");
     apr_pool_cleanup_register(pconf, cc, tjwt_cache_destroy,
                               apr_pool_cleanup_null);
-    return OK;
+    return 0;
 }
 
-void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
+int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
+                           server_rec *s)
 {
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(s);
     apr_status_t rv;
 
-    tjwt_process_cache = NULL;
     tjwt_paused_until = 0;
     tjwt_warned_at = 0;
     tjwt_mismatch_warned_at = 0;
 #if APR_HAS_THREADS
     tjwt_scratch_key = NULL;
-    if (cc && cc->kind == TJWT_CACHE_SOCACHE &&
-        (rv = apr_threadkey_private_create(&tjwt_scratch_key, tjwt_scratch_free,
-                                           pchild)) != APR_SUCCESS) {
+    rv = apr_threadkey_private_create(&tjwt_scratch_key, tjwt_scratch_free,
+                                      pchild);
+    if (rv != APR_SUCCESS) {
         /* Lookups then allocate from the request pool. */
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      "mod_teleport_jwt: cannot create the per-thread "
@@ -320,40 +284,19 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
         tjwt_scratch_key = NULL;
     }
 #endif
-    if (cc && cc->kind == TJWT_CACHE_SOCACHE && cc->mutex) {
-        rv = apr_global_mutex_child_init(
-            &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
-        if (rv != APR_SUCCESS) {
-            /* This child's copy of the configuration only. */
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                         "mod_teleport_jwt: TeleportJWTCache %s: cannot "
-                         "attach its mutex in this child; it uses no "
-                         "cache",
-                         cc->spec);
-            cc->kind = TJWT_CACHE_NONE;
-            tjwt_stats_name_cache("none");
-        }
-    }
-    if (cc && cc->kind != TJWT_CACHE_PROCESS)
-        return;
-    rv = tjwt_mem_cache_create(pchild, TJWT_MEM_CACHE_ENTRIES,
-                               TJWT_MEM_CACHE_BYTES, &tjwt_process_cache);
+    if (!cc->mutex)
+        return 0;
+    rv = apr_global_mutex_child_init(
+        &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "mod_teleport_jwt: cannot create the in-process token "
-                     "cache; this child signs every token");
-        tjwt_process_cache = NULL;
+                     "mod_teleport_jwt: TeleportJWTCache %s: cannot "
+                     "attach its mutex in this child; it uses the "
+                     "in-process cache only",
+                     cc->spec);
+        return -1;
     }
-}
-
-int tjwt_cache_active(request_rec *r)
-{
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
-
-    if (!cc || cc->kind == TJWT_CACHE_PROCESS)
-        return tjwt_process_cache ? TJWT_CACHED_IN_PROCESS : TJWT_CACHED_NONE;
-    return cc->kind == TJWT_CACHE_SOCACHE ? TJWT_CACHED_SHARED
-                                          : TJWT_CACHED_NONE;
+    return 0;
 }
 
 /* Counts a backend failure, pauses the backend in this process and warns,
@@ -393,24 +336,20 @@ static void tjwt_unlock(const tjwt_cache_conf *cc)
         apr_global_mutex_unlock(cc->mutex);
 }
 
-int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
-                     const tjwt_claims *asked, const tjwt_cache_key *k,
-                     apr_int64_t now, apr_int64_t max_size, tjwt_cache_entry *e)
+int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
+                    const tjwt_cache_ident *id, const tjwt_cache_key *k,
+                    tjwt_cache_entry *e)
 {
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
+    const tjwt_claims *asked = id->claims;
     unsigned int len;
     unsigned char *buf;
     apr_status_t rv;
 
-    if (!cc || cc->kind == TJWT_CACHE_PROCESS)
-        return tjwt_process_cache &&
-               tjwt_mem_cache_get(tjwt_process_cache, k, now, r->pool, e);
-    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused() ||
-        !k->has_digest)
+    if (tjwt_backend_paused() || !k->has_digest)
         return 0;
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
-    len = (unsigned int)max_size + 128;
+    len = (unsigned int)id->max_size + 128;
     if (!(buf = tjwt_scratch_get(len)))
         buf = apr_palloc(r->pool, len);
     rv = tjwt_lock(cc);
@@ -431,7 +370,7 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
                       "ours");
         return 0;
     }
-    if (!tjwt_cache_usable(e->iat, e->exp, now))
+    if (!tjwt_cache_usable(e->iat, e->exp, asked->iat))
         return 0;
     if (!tjwt_cache_entry_matches(r->pool, e, key->jws_header,
                                   tjwt_jws_sig_len(key), asked)) {
@@ -452,22 +391,15 @@ int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
     return 1;
 }
 
-void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
-                      const tjwt_cache_entry *e)
+void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
+                     const tjwt_cache_key *k, const tjwt_cache_entry *e)
 {
-    tjwt_cache_conf *cc = tjwt_cache_conf_of(r->server);
     apr_time_t expiry;
     apr_size_t len;
     char *data;
     apr_status_t rv;
 
-    if (!cc || cc->kind == TJWT_CACHE_PROCESS) {
-        if (tjwt_process_cache)
-            tjwt_mem_cache_put(tjwt_process_cache, k, e);
-        return;
-    }
-    if (cc->kind != TJWT_CACHE_SOCACHE || tjwt_backend_paused() ||
-        !k->has_digest)
+    if (tjwt_backend_paused() || !k->has_digest)
         return;
     /* The entry lives until its half-life ends. Redis and memcached count
      * in whole seconds, and read 0 as "never" or refuse it: a token with

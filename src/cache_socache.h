@@ -1,11 +1,12 @@
-/* The token cache as httpd sees it: the TeleportJWTCache directive, the
- * hooks that set a backend up (the per-child in-process cache, or a
- * mod_socache provider: shmcb, redis, memcache, ...), and the lookups
- * tjwt_token_get makes. A backend that fails is bypassed, never fatal. */
+/* The shared layer of the token cache: the TeleportJWTCache directive and
+ * a mod_socache provider (shmcb, redis, memcache, ...) behind it, with
+ * the entry checks of docs/cache.md. cache_layers.c decides when it is
+ * asked; a provider that fails is bypassed, never fatal. */
 #ifndef TJWT_CACHE_SOCACHE_H
 #define TJWT_CACHE_SOCACHE_H
 
 #include "cache.h"
+#include "config.h"
 #include "keys.h"
 
 #include <httpd.h>
@@ -19,37 +20,40 @@
 /* The Mutex directive's name for the lock of a provider that needs one. */
 #define TJWT_CACHE_MUTEX_TYPE "teleport-jwt-cache"
 
-/* TeleportJWTCache none|provider[:args] (main server only). */
+/* TeleportJWTCache none|provider[:args] (main server only): sets the
+ * server's tjwt_cache_conf, which stays NULL without the directive. */
 const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg);
 
-/* pre_config: registers the mutex type, so that Mutex can configure it. */
-int tjwt_cache_pre_config(apr_pool_t *pconf);
+/* Whether cc says TeleportJWTCache none. */
+int tjwt_shared_is_none(const tjwt_cache_conf *cc);
 
-/* post_config: initialises the provider (and its global mutex when the
- * provider is not safe across processes). A provider that cannot start is
- * logged and replaced by the in-process cache. */
-int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s);
+/* TeleportJWTCache's value, for messages and server-status. */
+const char *tjwt_shared_spec(const tjwt_cache_conf *cc);
 
-/* child_init: attaches the mutex, or makes this child's in-process cache. */
-void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s);
+/* pre_config: registers the mutex type, so that Mutex can configure it.
+ * Returns OK or an error status. */
+int tjwt_shared_pre_config(apr_pool_t *pconf);
 
-/* Whether the request's server caches tokens, and where: the in-process
- * cache keys on the identity's encoding, a shared cache on its SHA-256. */
-#define TJWT_CACHED_NONE       0
-#define TJWT_CACHED_IN_PROCESS 1
-#define TJWT_CACHED_SHARED     2
-int tjwt_cache_active(request_rec *r);
+/* post_config: initialises cc's provider, and its global mutex when the
+ * provider is not safe across processes. Returns 0, or -1 after logging
+ * why it cannot start. */
+int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s);
 
-/* Looks key up (with its SHA-256 made, for a shared cache); returns 1 with *e
- * (allocated from r->pool) when a token for the claims asked is cached and
- * usable at now. */
-int tjwt_cache_fetch(request_rec *r, const tjwt_key *key,
-                     const tjwt_claims *asked, const tjwt_cache_key *k,
-                     apr_int64_t now, apr_int64_t max_size,
-                     tjwt_cache_entry *e);
+/* child_init: this child's lookup buffers and the mutex. Returns 0, or -1
+ * after logging why this child cannot use cc. */
+int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
+                           server_rec *s);
 
-/* Stores a freshly signed token under key, until its half-life ends. */
-void tjwt_cache_store(request_rec *r, const tjwt_cache_key *k,
-                      const tjwt_cache_entry *e);
+/* Looks k up (its SHA-256 made) for the identity id, whose claims' iat is
+ * now; returns 1 with *e (from r->pool) when a usable entry is stored and
+ * is exactly what key would sign for id (docs/cache.md). */
+int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
+                    const tjwt_cache_ident *id, const tjwt_cache_key *k,
+                    tjwt_cache_entry *e);
+
+/* Stores a freshly signed entry under k (its SHA-256 made), until its
+ * half-life ends. */
+void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
+                     const tjwt_cache_key *k, const tjwt_cache_entry *e);
 
 #endif

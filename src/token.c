@@ -1,11 +1,12 @@
 /* Tokens for a claim set: taken from the cache or signed here, within the
  * size limit. This is the one place a request gets its token from, so the
- * cache sits in front of the signature here and nowhere else. */
+ * cache (cache_layers.h) sits in front of the signature here and nowhere
+ * else. */
 #include "token.h"
+#include "cache_layers.h"
 #include "config.h"
-#include "cache_socache.h"
-#include "jws.h"
 #include "counters.h"
+#include "jws.h"
 
 #include <apr_strings.h>
 #include <http_log.h>
@@ -63,59 +64,46 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
     }
 }
 
-const char *tjwt_token_get(request_rec *r, const tjwt_key *key, tjwt_claims *c,
-                           apr_int64_t max_size)
-{
-    tjwt_cache_ident id;
-    tjwt_cache_key k;
-    tjwt_cache_entry e;
-    const char *token, *err = NULL;
-    /* The caller's iat is the request's "now". */
-    apr_int64_t now = c->iat;
-    int cached = tjwt_cache_active(r);
+/* What tjwt_token_get asks the cache to make when no layer has a token. */
+typedef struct {
+    const tjwt_key *key;
+    tjwt_claims *claims;
+    apr_int64_t max_size;
+} tjwt_token_order;
 
-    if (cached) {
-        id.kid = key->kid;
-        id.claims = c;
-        /* A token cut short by the identity expiry has exp = that expiry
-         * whenever it is made: such tokens share one key (lifetime 0),
-         * instead of a new key every second. */
-        id.lifetime = c->identity_expiry && c->exp == c->identity_expiry
-                          ? 0
-                          : c->exp - c->iat;
-        id.max_size = max_size;
-        id.identity_expiry = c->identity_expiry;
-        /* The in-process cache needs no SHA-256 of the key. A key that
-         * cannot be made means claims that cannot be signed either: the
-         * signature below reports why. */
-        if (cached == TJWT_CACHED_SHARED)
-            cached = tjwt_cache_key_make(r->pool, &id, &k, &err) == 0;
-        else
-            tjwt_cache_key_make_local(r->pool, &id, &k);
-    }
-    if (cached && tjwt_cache_fetch(r, key, c, &k, now, max_size, &e)) {
-        /* The same result as signing: the times and the claim mode the
-         * token was made with (the size fallback may have narrowed it). */
-        c->iat = e.iat;
-        c->exp = e.exp;
-        c->mode = e.mode;
-        tjwt_stats_inc(TJWT_STAT_HITS);
-        return e.token;
-    }
-    if (cached)
-        tjwt_stats_inc(TJWT_STAT_MISSES);
-    token = tjwt_sign_fitting(r, key, c, max_size);
+static const char *tjwt_token_make(request_rec *r, void *baton,
+                                   tjwt_cache_entry *e)
+{
+    tjwt_token_order *o = baton;
+    const char *token = tjwt_sign_fitting(r, o->key, o->claims, o->max_size);
+
     if (!token) {
         tjwt_stats_inc(TJWT_STAT_SIGN_FAILURES);
         return NULL;
     }
     tjwt_stats_inc(TJWT_STAT_SIGNED);
-    if (cached) {
-        e.token = token;
-        e.iat = c->iat;
-        e.exp = c->exp;
-        e.mode = c->mode;
-        tjwt_cache_store(r, &k, &e);
-    }
+    /* The size fallback may have narrowed the claim mode: a hit must
+     * reproduce it, as it reproduces the times. */
+    e->token = token;
+    e->iat = o->claims->iat;
+    e->exp = o->claims->exp;
+    e->mode = o->claims->mode;
     return token;
+}
+
+const char *tjwt_token_get(request_rec *r, const tjwt_key *key, tjwt_claims *c,
+                           apr_int64_t max_size)
+{
+    tjwt_token_order o = {key, c, max_size};
+    tjwt_cache_ident id;
+    tjwt_cache_entry e;
+
+    /* The caller's iat is the request's "now". */
+    tjwt_cache_ident_make(&id, key->kid, c, max_size);
+    if (!tjwt_cache_token(r, key, &id, tjwt_token_make, &o, &e))
+        return NULL;
+    c->iat = e.iat;
+    c->exp = e.exp;
+    c->mode = e.mode;
+    return e.token;
 }

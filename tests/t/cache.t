@@ -14,7 +14,7 @@ use Time::HiRes qw(sleep time);
 use TJWT::CacheHttpd ();
 use TJWT::Util qw(token_parts);
 
-plan tests => 42;
+plan tests => 45;
 
 my $p = TJWT::CacheHttpd->new;
 my $d = $p->dir;
@@ -125,12 +125,29 @@ my $s1 = $p->token('alice', '/', ua => $ua[0]);
 my $s2 = $p->token('alice', '/', ua => $ua[1]);
 ok($s1, 'shmcb: a token');
 is($s2, $s1, 'shmcb: the other process serves the same token');
+# A process writes its access log line just after its response.
+for (1 .. 40) { last if keys %{ $p->pids } >= 2; sleep 0.05 }
 is(scalar keys %{ $p->pids }, 2, 'two processes served them');
 $c = $p->counters;
 is($c->{Cache}, 'shmcb', 'server-status names shmcb');
 is($c->{TokensSigned}, 1, 'one token signed for both');
 is($c->{CacheHits}, 1, 'one hit, counted across processes');
 @ua = ();
+$p->stop;
+
+# --- a provider that cannot start: the in-process cache, saying so ----------
+# shmcb needs a mutex, here a lock file that not even root can create.
+$p->write_cache_conf(key => "$d/es1.pem",
+                     lines => [ 'TeleportJWTCache shmcb',
+                                'Mutex file:/proc teleport-jwt-cache' ]);
+$p->start;
+my $f1 = $p->token('alice');
+ok($f1 && $p->token('alice') eq $f1,
+   'a shared cache that cannot start: tokens are cached in process');
+like($p->counters->{Cache}, qr/^in-process \(shmcb failed at start-up\)$/,
+     'server-status says so');
+like($p->error_log, qr/TeleportJWTCache shmcb: cannot create its mutex; using the in-process cache instead/,
+     'and the error log says why');
 $p->stop;
 
 # --- configuration errors ---------------------------------------------------

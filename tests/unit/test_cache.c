@@ -5,6 +5,7 @@
 
 #include "src/b64url.h"
 #include "src/cache.h"
+#include "src/cache_mem.h"
 
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
@@ -112,6 +113,41 @@ START_TEST(test_key_of_long_identity)
     c.user = user;
     k3 = key_of(&id);
     ck_assert(!same_key(&k1, &k3));
+}
+END_TEST
+
+/* A request's identity: the lifetime from its times, and lifetime 0 for
+ * a token that the identity expiry cut short, whenever it is made. */
+START_TEST(test_ident_of_request)
+{
+    tjwt_claims c = base_claims(tjwt_test_pool), later;
+    tjwt_cache_ident id, id2;
+    tjwt_cache_key k1, k2;
+
+    tjwt_cache_ident_make(&id, "kid-one", &c, 4096);
+    ck_assert_str_eq(id.kid, "kid-one");
+    ck_assert_ptr_eq(id.claims, &c);
+    ck_assert_int_eq(id.lifetime, 600);
+    ck_assert_int_eq(id.max_size, 4096);
+    ck_assert_int_eq(id.identity_expiry, 0);
+
+    /* An expiry after iat + lifetime changes the key, not the lifetime. */
+    c.identity_expiry = IAT + 900;
+    tjwt_cache_ident_make(&id, "kid-one", &c, 4096);
+    ck_assert_int_eq(id.lifetime, 600);
+    ck_assert_int_eq(id.identity_expiry, IAT + 900);
+
+    /* Cut short: requests a second apart share the key. */
+    c.identity_expiry = IAT + 300;
+    c.exp = IAT + 300;
+    later = c;
+    later.iat = IAT + 1;
+    tjwt_cache_ident_make(&id, "kid-one", &c, 4096);
+    tjwt_cache_ident_make(&id2, "kid-one", &later, 4096);
+    ck_assert_int_eq(id.lifetime, 0);
+    k1 = key_of(&id);
+    k2 = key_of(&id2);
+    ck_assert(same_key(&k1, &k2));
 }
 END_TEST
 
@@ -707,6 +743,7 @@ Suite *tjwt_suite_cache(void)
                               tjwt_test_pool_teardown);
     tcase_add_test(tc, test_key_is_stable_and_timeless);
     tcase_add_test(tc, test_key_of_long_identity);
+    tcase_add_test(tc, test_ident_of_request);
     tcase_add_loop_test(tc, test_key_covers_every_field, 0, V_COUNT);
     tcase_add_test(tc, test_key_ignores_what_the_token_omits);
     tcase_add_test(tc, test_key_is_opaque);

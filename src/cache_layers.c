@@ -1,0 +1,122 @@
+/* The layers of the token cache, chosen once per generation in
+ * post_config from the main server's TeleportJWTCache (a directive of the
+ * main server only, so every virtual host has the same) and kept per
+ * process: no request decides which cache it uses.
+ *
+ * The in-process layer answers first, with or without a shared one: a hit
+ * there costs no SHA-256, no lock across processes and no round trip. It
+ * is safe in front of a shared layer because both follow cache.c's rules:
+ * the same key (the in-process layer compares the identity's encoding
+ * whole, the shared one its SHA-256), and the same half-life rule, so an
+ * entry lives no longer in process than it would in the shared cache. What
+ * the in-process layer holds was signed here or passed the shared layer's
+ * entry checks. */
+#include "cache_layers.h"
+#include "cache_mem.h"
+#include "cache_socache.h"
+#include "config.h"
+#include "counters.h"
+
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_log.h>
+
+/* Per process. The parent sets the shared layer and whether there is a
+ * cache at all; each child makes its own in-process layer. */
+static int tjwt_cache_on;
+static tjwt_cache_conf *tjwt_shared;
+static tjwt_mem_cache *tjwt_local;
+
+int tjwt_cache_pre_config(apr_pool_t *pconf)
+{
+    return tjwt_shared_pre_config(pconf);
+}
+
+int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    tjwt_srv_conf *sc =
+        ap_get_module_config(s->module_config, &teleport_jwt_module);
+    tjwt_cache_conf *cc = sc->cache;
+
+    tjwt_cache_on = !cc || !tjwt_shared_is_none(cc);
+    tjwt_shared = NULL;
+    if (!cc) {
+        tjwt_stats_name_cache("in-process");
+        return OK;
+    }
+    tjwt_stats_name_cache(tjwt_shared_spec(cc));
+    /* The first pass at start-up only checks the configuration; shmcb
+     * would make a segment for nothing. */
+    if (!tjwt_cache_on ||
+        ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if (tjwt_shared_start(cc, pconf, s) == 0)
+        tjwt_shared = cc;
+    else
+        tjwt_stats_name_cache(apr_pstrcat(pconf, "in-process (",
+                                          tjwt_shared_spec(cc),
+                                          " failed at start-up)", NULL));
+    return OK;
+}
+
+void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    tjwt_local = NULL;
+    if (!tjwt_cache_on)
+        return;
+    if (tjwt_shared && tjwt_shared_child_init(tjwt_shared, pchild, s) != 0) {
+        /* This child's server-status says so; the others' do not. */
+        tjwt_stats_name_cache(
+            apr_pstrcat(pchild, "in-process (", tjwt_shared_spec(tjwt_shared),
+                        " unavailable in this process)", NULL));
+        tjwt_shared = NULL;
+    }
+    rv = tjwt_mem_cache_create(pchild, TJWT_MEM_CACHE_ENTRIES,
+                               TJWT_MEM_CACHE_BYTES, &tjwt_local);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "mod_teleport_jwt: cannot create the in-process token "
+                     "cache; this child %s",
+                     tjwt_shared ? "asks the shared cache for every token"
+                                 : "signs every token");
+        tjwt_local = NULL;
+    }
+}
+
+const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
+                             const tjwt_cache_ident *id,
+                             tjwt_cache_make_fn make, void *baton,
+                             tjwt_cache_entry *e)
+{
+    apr_int64_t now = id->claims->iat;
+    const char *err = NULL;
+    tjwt_cache_key k;
+    /* The SHA-256 only where it is used: a hit in process costs none. A
+     * key that cannot have one leaves the shared layer out. */
+    int shared;
+
+    if (!tjwt_local && !tjwt_shared)
+        return make(r, baton, e);
+    tjwt_cache_key_make_local(r->pool, id, &k);
+    if (tjwt_local && tjwt_mem_cache_get(tjwt_local, &k, now, r->pool, e)) {
+        tjwt_stats_inc(TJWT_STAT_HITS);
+        return e->token;
+    }
+    shared = tjwt_shared && tjwt_cache_key_digest(&k, &err) == 0;
+    if (shared && tjwt_shared_get(tjwt_shared, r, key, id, &k, e)) {
+        if (tjwt_local)
+            tjwt_mem_cache_put(tjwt_local, &k, e);
+        tjwt_stats_inc(TJWT_STAT_HITS);
+        return e->token;
+    }
+    tjwt_stats_inc(TJWT_STAT_MISSES);
+    if (!make(r, baton, e))
+        return NULL;
+    if (tjwt_local)
+        tjwt_mem_cache_put(tjwt_local, &k, e);
+    if (shared)
+        tjwt_shared_put(tjwt_shared, r, &k, e);
+    return e->token;
+}
