@@ -53,24 +53,6 @@ static int tjwt_der_to_raw(const unsigned char *der, size_t derlen,
     return s && 2 + r + s == derlen;
 }
 
-/* R||S -> DER, into a buffer the caller frees with OPENSSL_free. */
-static int tjwt_raw_to_der(const unsigned char *raw, unsigned char **der)
-{
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, TJWT_ES256_PART, NULL);
-    BIGNUM *s = BN_bin2bn(raw + TJWT_ES256_PART, TJWT_ES256_PART, NULL);
-    int len = -1;
-
-    if (sig && r && s && ECDSA_SIG_set0(sig, r, s)) {
-        r = s = NULL; /* owned by sig now */
-        len = i2d_ECDSA_SIG(sig, der);
-    }
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
-    return len;
-}
-
 /* The signature of input in JOSE's form, written to out (key->sig_max
  * bytes). Returns its length, or 0 with *err. */
 static size_t tjwt_sign_into(const tjwt_key *key, const unsigned char *input,
@@ -169,46 +151,4 @@ const char *tjwt_jws_sign(apr_pool_t *p, const tjwt_key *key,
     tok[ilen] = '.';
     tok[ilen + 1 + tjwt_b64url_encode_to(tok + ilen + 1, sig, siglen)] = '\0';
     return tok;
-}
-
-int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
-                          apr_size_t len, const unsigned char *sig,
-                          apr_size_t siglen)
-{
-    int type = EVP_PKEY_get_base_id(pkey);
-    const EVP_MD *md = EVP_sha256();
-    unsigned char *der = NULL;
-    EVP_MD_CTX *mctx;
-    int ok = 0;
-
-    /* The key decides the algorithm; a token's alg must agree with it, so
-     * that no header can switch an RSA key to another scheme. */
-    if (strcmp(alg, "RS256") == 0 && type == EVP_PKEY_RSA &&
-        EVP_PKEY_get_bits(pkey) >= 2048) {
-        /* ok */
-    }
-    else if (strcmp(alg, "ES256") == 0 && type == EVP_PKEY_EC) {
-        int derlen;
-        /* JOSE requires exactly R||S; a DER signature is refused. */
-        if (siglen != TJWT_ES256_SIG_LEN)
-            return 0;
-        derlen = tjwt_raw_to_der(sig, &der);
-        if (derlen <= 0)
-            return 0;
-        sig = der;
-        siglen = (apr_size_t)derlen;
-    }
-    else if (strcmp(alg, "EdDSA") == 0 && type == EVP_PKEY_ED25519) {
-        md = NULL;
-    }
-    else {
-        return 0;
-    }
-    mctx = EVP_MD_CTX_new();
-    if (mctx && EVP_DigestVerifyInit(mctx, NULL, md, NULL, pkey) > 0)
-        ok = EVP_DigestVerify(mctx, sig, siglen, (const unsigned char *)input,
-                              len) == 1;
-    EVP_MD_CTX_free(mctx);
-    OPENSSL_free(der);
-    return ok;
 }

@@ -1,5 +1,5 @@
-/* Compact JWS (RFC 7515) signing and signature checking for RS256, ES256
- * and EdDSA. */
+/* Compact JWS (RFC 7515) signing for RS256, ES256 and EdDSA; checking a
+ * signature is verify.h's. */
 #ifndef TJWT_JWS_H
 #define TJWT_JWS_H
 
@@ -15,13 +15,6 @@ const char *tjwt_jws_sign(apr_pool_t *p, const tjwt_key *key,
 const char *tjwt_jws_sign_input(apr_pool_t *p, const tjwt_key *key,
                                 const char *input, apr_size_t len,
                                 const char **err);
-
-/* Checks a signature (raw JOSE form: R||S for ES256) over input with a
- * public key for the named alg. Returns 1 if valid, 0 otherwise. A key of
- * another type than alg needs never validates. */
-int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
-                          apr_size_t len, const unsigned char *sig,
-                          apr_size_t siglen);
 
 /* The length in bytes of every JOSE signature the key makes. */
 apr_size_t tjwt_jws_sig_len(const tjwt_key *key);

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -502,8 +501,7 @@ const char *tjwt_key_generate_file_progress(apr_pool_t *p, const char *path,
     return err;
 }
 
-static char *tjwt_bn_param_b64(apr_pool_t *p, EVP_PKEY *pkey, const char *name,
-                               int pad)
+char *tjwt_key_bn_b64(apr_pool_t *p, EVP_PKEY *pkey, const char *name, int pad)
 {
     BIGNUM *bn = NULL;
     unsigned char buf[1024];
@@ -535,8 +533,8 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
         return NULL;
     switch (k->alg) {
     case TJWT_ALG_RS256: {
-        char *n = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_N, 0);
-        char *e = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_E, 0);
+        char *n = tjwt_key_bn_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_N, 0);
+        char *e = tjwt_key_bn_b64(p, k->pkey, OSSL_PKEY_PARAM_RSA_E, 0);
         if (n && e)
             jwk =
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "RSA", "alg",
@@ -544,8 +542,8 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
         break;
     }
     case TJWT_ALG_ES256: {
-        char *x = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
-        char *y = tjwt_bn_param_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
+        char *x = tjwt_key_bn_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
+        char *y = tjwt_key_bn_b64(p, k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
         if (x && y)
             jwk = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "EC",
                             "alg", "ES256", "use", "sig", "kid", k->kid, "crv",
@@ -564,144 +562,4 @@ json_t *tjwt_key_to_jwk(const tjwt_key *k)
     }
     apr_pool_destroy(p);
     return jwk;
-}
-
-const char *tjwt_key_thumbprint(apr_pool_t *p, EVP_PKEY *pkey)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    const char *json = NULL;
-
-    /* RFC 7638 §3.2: only the required members, in lexicographic order,
-     * without whitespace. Their values are base64url or fixed names, so
-     * none needs JSON escaping and printf builds the exact bytes. */
-    switch (EVP_PKEY_get_base_id(pkey)) {
-    case EVP_PKEY_RSA: {
-        char *n = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_RSA_N, 0);
-        char *e = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_RSA_E, 0);
-        if (n && e)
-            json = apr_psprintf(
-                p, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", e, n);
-        break;
-    }
-    case EVP_PKEY_EC: {
-        char group[64] = "";
-        size_t glen = 0;
-        char *x, *y;
-        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-                                            group, sizeof(group), &glen) ||
-            strcmp(group, "prime256v1") != 0)
-            break;
-        x = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32);
-        y = tjwt_bn_param_b64(p, pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32);
-        if (x && y)
-            json =
-                apr_psprintf(p,
-                             "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\","
-                             "\"y\":\"%s\"}",
-                             x, y);
-        break;
-    }
-    case EVP_PKEY_ED25519: {
-        unsigned char raw[32];
-        size_t rawlen = sizeof(raw);
-        if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) && rawlen == 32)
-            json = apr_psprintf(
-                p, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}",
-                tjwt_b64url_encode(p, raw, rawlen));
-        break;
-    }
-    }
-    if (!json ||
-        !EVP_Digest(json, strlen(json), md, &mdlen, EVP_sha256(), NULL))
-        return NULL;
-    return tjwt_b64url_encode(p, md, mdlen);
-}
-
-static unsigned char *tjwt_jwk_member(apr_pool_t *p, json_t *jwk,
-                                      const char *name, apr_size_t *len)
-{
-    const char *s = json_string_value(json_object_get(jwk, name));
-
-    return s ? tjwt_b64url_decode(p, s, strlen(s), len) : NULL;
-}
-
-EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err)
-{
-    const char *kty = json_string_value(json_object_get(jwk, "kty"));
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
-    EVP_PKEY *pkey = NULL;
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    BIGNUM *bn_n = NULL, *bn_e = NULL;
-    apr_size_t alen = 0, blen = 0;
-    unsigned char *a, *b;
-    /* The builder keeps a pointer to the point, not a copy, until
-     * OSSL_PARAM_BLD_to_param: it must live as long as the builder. */
-    unsigned char point[65];
-
-    if (!kty) {
-        *err = "JWK has no kty";
-        return NULL;
-    }
-    if (strcmp(kty, "OKP") == 0 && crv && strcmp(crv, "Ed25519") == 0) {
-        a = tjwt_jwk_member(p, jwk, "x", &alen);
-        if (!a || alen != 32) {
-            *err = "Ed25519 JWK has no valid x";
-            return NULL;
-        }
-        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, alen);
-        if (!pkey)
-            *err = "invalid Ed25519 JWK";
-        return pkey;
-    }
-    bld = OSSL_PARAM_BLD_new();
-    if (strcmp(kty, "RSA") == 0) {
-        a = tjwt_jwk_member(p, jwk, "n", &alen);
-        b = tjwt_jwk_member(p, jwk, "e", &blen);
-        if (!a || !b || alen == 0 || blen == 0) {
-            *err = "RSA JWK has no valid n and e";
-            goto done;
-        }
-        bn_n = BN_bin2bn(a, (int)alen, NULL);
-        bn_e = BN_bin2bn(b, (int)blen, NULL);
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n);
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e);
-        ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    }
-    else if (strcmp(kty, "EC") == 0 && crv && strcmp(crv, "P-256") == 0) {
-        a = tjwt_jwk_member(p, jwk, "x", &alen);
-        b = tjwt_jwk_member(p, jwk, "y", &blen);
-        if (!a || !b || alen != 32 || blen != 32) {
-            *err = "EC JWK has no valid x and y";
-            goto done;
-        }
-        point[0] = 0x04; /* uncompressed point */
-        memcpy(point + 1, a, 32);
-        memcpy(point + 33, b, 32);
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                        "prime256v1", 0);
-        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                         sizeof(point));
-        ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    }
-    else {
-        *err = apr_psprintf(p, "unsupported JWK type %s%s%s", kty,
-                            crv ? " " : "", crv ? crv : "");
-        goto done;
-    }
-    params = OSSL_PARAM_BLD_to_param(bld);
-    if (!ctx || !params || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        *err = "invalid JWK";
-        pkey = NULL;
-    }
-done:
-    BN_free(bn_n);
-    BN_free(bn_e);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    EVP_PKEY_CTX_free(ctx);
-    return pkey;
 }

@@ -69,11 +69,6 @@ tjwt_key *tjwt_key_wrap(apr_pool_t *p, EVP_PKEY *pkey, int is_private,
  * PKCS#1 RSAPublicKey for RSA and the SubjectPublicKeyInfo otherwise. */
 const char *tjwt_key_kid(apr_pool_t *p, EVP_PKEY *pkey);
 
-/* The JWK thumbprint of RFC 7638 (SHA-256, base64url) of an RSA, EC P-256
- * or Ed25519 public key; NULL for any other key. Not Teleport's kid, which
- * hashes the DER form: offered for verifiers that look keys up by it. */
-const char *tjwt_key_thumbprint(apr_pool_t *p, EVP_PKEY *pkey);
-
 /* Generates a key of the given type ("rsa", "ec", "ed25519"; bits is used
  * for RSA only) and writes it as PKCS#8 PEM to path, created with mode 0600
  * and never overwriting a file. Returns NULL or an error message. */
@@ -95,8 +90,9 @@ const char *tjwt_key_generate_file_progress(apr_pool_t *p, const char *path,
  * Never a private member. Caller owns the reference. */
 json_t *tjwt_key_to_jwk(const tjwt_key *k);
 
-/* The public key of a JWK object (RSA, EC P-256, OKP Ed25519), for
- * verifiers. Returns NULL with *err on anything else. */
-EVP_PKEY *tjwt_key_from_jwk(apr_pool_t *p, json_t *jwk, const char **err);
+/* The big-number parameter name of pkey (OSSL_PKEY_PARAM_...) in
+ * base64url, left-padded with zeros to pad bytes (0: as it is); NULL if
+ * pkey has no such parameter. */
+char *tjwt_key_bn_b64(apr_pool_t *p, EVP_PKEY *pkey, const char *name, int pad);
 
 #endif

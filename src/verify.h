@@ -6,6 +6,7 @@
 
 #include <apr_pools.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 /* A compact JWS split and decoded, not yet verified. */
 typedef struct {
@@ -37,6 +38,13 @@ typedef struct {
     apr_int64_t leeway;   /* seconds of clock skew allowed on nbf/exp/iat */
     apr_int64_t now;      /* Unix seconds */
 } tjwt_verify_opts;
+
+/* Checks a signature (raw JOSE form: R||S for ES256) over input with a
+ * public key for the named alg. Returns 1 if valid, 0 otherwise. A key of
+ * another type than alg needs never validates. */
+int tjwt_jws_verify_input(EVP_PKEY *pkey, const char *alg, const char *input,
+                          apr_size_t len, const unsigned char *sig,
+                          apr_size_t siglen);
 
 /* Teleport's example verifier allows a minute of clock skew. */
 #define TJWT_VERIFY_DEFAULT_LEEWAY 60

@@ -2,6 +2,7 @@
  * with the kid of tokens. */
 #include "tool.h"
 
+#include "src/jwk.h"
 #include "src/keys.h"
 
 #include <stdio.h>

@@ -6,6 +6,7 @@
 #include "src/b64url.h"
 #include "src/jws.h"
 #include "src/keys.h"
+#include "src/verify.h"
 
 #include <apr_strings.h>
 #include <jansson.h>

@@ -3,8 +3,10 @@
 #include "tjwt_unit.h"
 
 #include "src/b64url.h"
+#include "src/jwk.h"
 #include "src/jws.h"
 #include "src/keys.h"
+#include "src/verify.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>

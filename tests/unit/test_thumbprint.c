@@ -3,6 +3,7 @@
 #include "tjwt_unit.h"
 
 #include "src/b64url.h"
+#include "src/jwk.h"
 #include "src/keys.h"
 
 #include <apr_strings.h>
