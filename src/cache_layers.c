@@ -44,7 +44,7 @@ int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s)
         tjwt_stats_name_cache("in-process");
         return OK;
     }
-    tjwt_stats_name_cache(tjwt_shared_spec(cc));
+    tjwt_stats_name_cache(tjwt_cache_on ? tjwt_shared_spec(cc) : "none");
     /* The first pass at start-up only checks the configuration; shmcb
      * would make a segment for nothing. */
     if (!tjwt_cache_on ||
