@@ -217,9 +217,11 @@ void tjwt_jwks_sources_fetch(apr_pool_t *ptemp,
     for (i = 0; tjwt_jwks_sources && i < tjwt_jwks_sources->nelts; i++) {
         tjwt_jwks_source *s =
             APR_ARRAY_IDX(tjwt_jwks_sources, i, tjwt_jwks_source *);
-        /* A fresh start: the last attempt does not count. */
         s->tried = 0;
         if (s->is_url && tjwt_jwks_source_refresh(s, ptemp, 0, &err) < 0)
             log_error(ctx, err);
+        /* Each child may fetch once at once: a key rotated in just after
+         * start-up need not wait out the interval. */
+        s->tried = 0;
     }
 }
