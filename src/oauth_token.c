@@ -148,7 +148,8 @@ static const char *tjwt_oauth_scalar(apr_pool_t *p, json_t *v)
     if (json_is_false(v))
         return "false";
     if (json_is_integer(v))
-        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return apr_psprintf(p, "%" APR_INT64_T_FMT,
+                            (apr_int64_t)json_integer_value(v));
     if (!json_is_real(v))
         return NULL;
     s = json_dumps(v, JSON_ENCODE_ANY);

@@ -51,8 +51,8 @@ const char *tjwt_oauth_uri_problem(apr_pool_t *p, const char *uri)
     if (apr_uri_parse(p, uri, &u) != APR_SUCCESS || !u.scheme || !u.hostname ||
         !*u.hostname)
         return "it is not an absolute URI";
-    if (strcmp(u.scheme, "https") != 0 &&
-        !(strcmp(u.scheme, "http") == 0 && tjwt_oauth_loopback(u.hostname)))
+    if (strcasecmp(u.scheme, "https") != 0 &&
+        !(strcasecmp(u.scheme, "http") == 0 && tjwt_oauth_loopback(u.hostname)))
         return "OAuth 2.1 takes https (http only for a loopback host)";
     if (u.user || u.password)
         return "it holds a user name";
