@@ -14,7 +14,7 @@ use TJWT::Private ();
 use TJWT::Tool qw(tjwt slurp);
 use TJWT::Util qw(backend_origin free_port tests_dir token_parts);
 
-plan tests => 77;
+plan tests => 79;
 
 my $p = TJWT::Private->new;
 my $d = $p->dir;
@@ -75,6 +75,14 @@ $p->write_conf(
     "    TeleportJWTOAuthResource $origin/basic",
     "    ProxyPass $backend/echo/basic",
     '</Location>',
+    # An ErrorDocument: the challenge travels with the redirect.
+    "Alias /errdoc.txt $d/errdoc.txt",
+    '<Location /errdoc.txt>', '    Require all granted', '</Location>',
+    '<Location /mcp-errdoc>', @common,
+    "    TeleportJWTOAuthResource $origin/mcp-errdoc",
+    '    ErrorDocument 401 /errdoc.txt',
+    "    ProxyPass $backend/echo/mcp-errdoc",
+    '</Location>',
     # A virtual host with one resource: the root metadata URL serves it.
     "<VirtualHost 127.0.0.1:$port2>",
     '    <Location /.well-known/oauth-protected-resource>',
@@ -86,6 +94,8 @@ $p->write_conf(
     '    </Location>',
     '</VirtualHost>',
 );
+TJWT::Tool::spew("$d/errdoc.txt", "custom 401\n");
+chmod 0644, "$d/errdoc.txt";
 my ($rc, $out) = $p->configtest;
 is($rc, 0, 'configtest passes') or diag($out);
 $p->start;
@@ -161,6 +171,11 @@ is($res->code, 401, 'Basic scope: 401');
 is_deeply(\@ch, [ qq{Bearer resource_metadata="$origin/.well-known/oauth-protected-resource/basic"},
                   'Basic realm="basic realm"' ],
           'Basic scope: a Bearer challenge with resource_metadata first, the Basic one kept');
+
+$res = get('/mcp-errdoc', Authorization => 'Bearer not-a-jwt');
+ok($res->code == 401 && $res->content =~ /custom 401/, 'ErrorDocument 401: served with 401');
+is(challenge($res), qq{Bearer error="invalid_token", error_description="the access token is not valid here", resource_metadata="$origin/.well-known/oauth-protected-resource/mcp-errdoc"},
+   'ErrorDocument 401: the challenge has resource_metadata');
 
 # --- 3a. bearer tokens --------------------------------------------------------
 my $good = tok();
