@@ -7,6 +7,8 @@
 #include "src/cache_socache.h"
 #include "src/config.h"
 #include "src/expr_groups.h"
+#include "src/oauth_config.h"
+#include "src/oauth_request.h"
 #include "src/publish.h"
 #include "src/request.h"
 #include "src/server_keys.h"
@@ -76,18 +78,43 @@ static const command_rec tjwt_cmds[] = {
                   "none, or a mod_socache provider and its arguments, e.g. "
                   "shmcb, redis:host:port or memcache:host:port (default: "
                   "an in-process cache)"),
+    /* An OAuth protected resource (docs/mcp-authorization.md). */
+    AP_INIT_TAKE1("TeleportJWTOAuthResource", tjwt_cmd_oauth_resource, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the resource's canonical URI, which access tokens' aud "
+                  "must equal, e.g. https://mcp.example.com/mcp"),
+    AP_INIT_TAKE1("TeleportJWTOAuthIssuer", tjwt_cmd_oauth_issuer, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the authorization server's issuer identifier, which "
+                  "access tokens' iss must equal"),
+    AP_INIT_TAKE12("TeleportJWTOAuthJWKS", tjwt_cmd_oauth_jwks, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "the authorization server's keys: a JWKS file, or an "
+                   "https:// URL and optionally a CA file"),
+    AP_INIT_ITERATE("TeleportJWTOAuthScopes", tjwt_cmd_oauth_scopes, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "scopes an access token must grant, all of them"),
+    AP_INIT_TAKE1("TeleportJWTOAuthResourceName", tjwt_cmd_oauth_resource_name,
+                  NULL, RSRC_CONF | ACCESS_CONF,
+                  "a name for people, published as resource_name"),
+    AP_INIT_TAKE1("TeleportJWTOAuthSubjectClaim", tjwt_cmd_oauth_subject, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the access token claim that names the user (default sub)"),
+    AP_INIT_TAKE1("TeleportJWTOAuthLeeway", tjwt_cmd_oauth_leeway, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "clock skew allowed on exp, nbf and iat (default 60s)"),
     {NULL}};
 
 /* The configuration is read: the module's start-up steps, in the one
  * order they work in. A step that fails stops the server. Each generation
  * runs them again (a graceful restart rereads every key file); the first
- * pass at start-up too, which the cache and the counters skip. */
+ * pass at start-up too, which the cache, the counters and the OAuth
+ * fetch skip. */
 static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     int rv;
 
-    (void)plog;
     /* 1. keys: every server gets its signing key, the default one made if
      *    need be; the JWKS (4) and every token are made with them. */
     if ((rv = tjwt_server_keys_post_config(pconf, ptemp, s)) != OK)
@@ -103,7 +130,11 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if ((rv = tjwt_stats_post_config(pconf, s)) != OK)
         return rv;
     /* 4. publish: each server's JWKS, from the keys of step 1. */
-    return tjwt_publish_post_config(pconf, ptemp, s);
+    if ((rv = tjwt_publish_post_config(pconf, ptemp, s)) != OK)
+        return rv;
+    /* 5. oauth: the key sets of OAuth resources given by URL, fetched
+     *    before the children fork (a failure is logged, never fatal). */
+    return tjwt_oauth_post_config(pconf, plog, ptemp, s);
 }
 
 /* mod_proxy is about to hand r to the worker at url: after a balancer
@@ -135,6 +166,7 @@ static int tjwt_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     tjwt_config_pre_config(pconf);
+    tjwt_oauth_pre_config(pconf);
     if (sym) {
         memcpy(&hook, &sym, sizeof(hook));
         hook(tjwt_proxy_scheme, NULL, NULL, APR_HOOK_REALLY_FIRST);
@@ -191,6 +223,19 @@ static void tjwt_register_hooks(apr_pool_t *p)
     /* mod_status calls it if it is loaded. */
     APR_OPTIONAL_HOOK(ap, status_hook, tjwt_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
+    /* OAuth protected resources (docs/mcp-authorization.md): bearer
+     * tokens where AuthType TeleportOAuth, checked per scope like
+     * mod_auth_basic's; the challenge on any module's 401 or 403 while
+     * its headers can still change (the hook runs before they are
+     * sent); in fixups before ours, so that the client's Authorization
+     * is gone before anything copies it. Their key sets are fetched in
+     * tjwt_post_config. */
+    ap_hook_check_authn(tjwt_oauth_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_error_filter(tjwt_oauth_insert_error, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    ap_hook_fixups(tjwt_oauth_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(tjwt_oauth_metadata_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(teleport_jwt) = {

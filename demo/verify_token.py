@@ -27,7 +27,7 @@ except ImportError:
     sys.exit("verify_token.py: PyJWT is missing; install python3-jwt and "
              "run this with /usr/bin/python3")
 
-# The algorithms the module signs with (SPEC §3). Naming them explicitly
+# The algorithms the module signs with (docs/tokens.md). Naming them explicitly
 # is what stops a token from choosing its own algorithm, e.g. "none" or
 # HS256 keyed with the public key.
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "duration.h"
 #include "htaccess.h"
+#include "oauth_config.h"
 #include "sources.h"
 #include "template.h"
 #include "values.h"
@@ -101,8 +102,7 @@ tjwt_names_union(apr_pool_t *p, apr_array_header_t *a, apr_array_header_t *b)
     return apr_array_append(p, a, b);
 }
 
-/* Records a header name the scope owns (see tjwt_dir_conf). */
-static void tjwt_own(cmd_parms *cmd, tjwt_dir_conf *d, const char *name)
+void tjwt_own(cmd_parms *cmd, tjwt_dir_conf *d, const char *name)
 {
     if (!d->owned)
         d->owned = apr_array_make(cmd->pool, 2, sizeof(const char *));
@@ -130,6 +130,10 @@ void *tjwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     d->roles = TJWT_MERGE_PTR(roles);
     d->traits = TJWT_MERGE_PTR(traits);
     d->expiry = TJWT_MERGE_PTR(expiry);
+    d->oauth = tjwt_oauth_merge(p, base->oauth, add->oauth);
+    /* In an OAuth resource the token ends with the access token. */
+    if (!d->expiry && d->oauth)
+        d->expiry = d->oauth->expires;
     d->headers = TJWT_MERGE_PTR(headers);
     d->headers_htaccess =
         add->headers ? add->headers_htaccess : base->headers_htaccess;

@@ -54,6 +54,9 @@ typedef struct {
     /* The same, of the server configuration only: the names an .htaccess
      * template may not redefine. */
     apr_array_header_t *owned_by_server;
+    /* AuthType TeleportOAuth and the resource's metadata (oauth_config.c);
+     * NULL unset. */
+    struct tjwt_oauth_conf *oauth;
 } tjwt_dir_conf;
 
 /* TeleportJWTCache's backend; defined in cache_socache.c. */
@@ -92,6 +95,9 @@ const char *tjwt_cmd_signing_key(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_publish_key(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_htaccess_headers(cmd_parms *cmd, void *dconf,
                                       const char *arg);
+
+/* Records a header name the scope owns (see tjwt_dir_conf). */
+void tjwt_own(cmd_parms *cmd, tjwt_dir_conf *d, const char *name);
 
 /* pre_config: forgets what the previous configuration read said. */
 void tjwt_config_pre_config(apr_pool_t *pconf);

@@ -1,6 +1,7 @@
 /* Checking a token as an upstream does: parsing the compact form, finding
  * its key in a JWKS, the signature, and the issuer, audience and time
- * claims. The module never verifies; the tjwt tool and the tests do. */
+ * claims. tjwt verify, and the module for OAuth access tokens
+ * (oauth_token.c). */
 #ifndef TJWT_VERIFY_H
 #define TJWT_VERIFY_H
 

@@ -2,7 +2,7 @@
  * with the kid of tokens. */
 #include "tool.h"
 
-#include "src/jwk.h"
+#include "src/thumbprint.h"
 #include "src/keys.h"
 
 #include <stdio.h>

@@ -97,13 +97,6 @@ json_t *tjwt_tool_read_json(apr_pool_t *p, const char *path, const char **err);
 json_t *tjwt_tool_parse_json(apr_pool_t *p, const char *text, apr_size_t len,
                              const char *name, const char **err);
 
-/* GET of an http:// URL (HTTP/1.1, no redirects, no TLS): the body of a
- * 200 answer, all of it within timeout (connect, send and every read).
- * Returns NULL with *err. */
-const char *tjwt_tool_http_get(apr_pool_t *p, const char *url,
-                               apr_interval_time_t timeout, apr_size_t *len,
-                               const char **err);
-
 /* Prints a JSON value indented, with a newline. */
 void tjwt_tool_print_json(json_t *v);
 

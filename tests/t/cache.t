@@ -120,14 +120,15 @@ $p->write_cache_conf(key => "$d/es1.pem", mpm => 'prefork', processes => 2,
                                 'TeleportJWTMaxSize 1048576' ]);
 unlink "$d/access.log";
 $p->start;
+$p->wait_idle(2);
 my @ua = map { LWP::UserAgent->new(timeout => 10, keep_alive => 1) } 1 .. 2;
 my $s1 = $p->token('alice', '/', ua => $ua[0]);
 my $s2 = $p->token('alice', '/', ua => $ua[1]);
 ok($s1, 'shmcb: a token');
 is($s2, $s1, 'shmcb: the other process serves the same token');
 # A process writes its access log line just after its response.
-for (1 .. 40) { last if keys %{ $p->pids } >= 2; sleep 0.05 }
-is(scalar keys %{ $p->pids }, 2, 'two processes served them');
+for (1 .. 40) { last if keys %{ $p->pids('alice') } >= 2; sleep 0.05 }
+is(scalar keys %{ $p->pids('alice') }, 2, 'two processes served them');
 $c = $p->counters;
 is($c->{Cache}, 'shmcb', 'server-status names shmcb');
 is($c->{TokensSigned}, 1, 'one token signed for both');

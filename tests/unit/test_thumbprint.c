@@ -4,6 +4,7 @@
 
 #include "src/b64url.h"
 #include "src/jwk.h"
+#include "src/thumbprint.h"
 #include "src/keys.h"
 
 #include <apr_strings.h>

@@ -102,6 +102,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_headers());
     srunner_add_suite(sr, tjwt_suite_jws());
     srunner_add_suite(sr, tjwt_suite_keys());
+    srunner_add_suite(sr, tjwt_suite_oauth());
     srunner_add_suite(sr, tjwt_suite_origin());
     srunner_add_suite(sr, tjwt_suite_template());
     srunner_add_suite(sr, tjwt_suite_values());

@@ -13,10 +13,9 @@ use Exporter qw(import);
 use File::Basename qw(dirname);
 use IO::Socket::INET ();
 use JSON::PP ();
-use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Test::More ();
-use TJWT::Util qw(front_url server_name token_parts verify_pyjwt);
+use TJWT::Util qw(front_url server_name token_parts verify_pyjwt raw_request);
 
 our @EXPORT_OK = qw(
     fcgi_port fcgi_origin start_fcgi stop_fcgi front_origin member_origin
@@ -123,33 +122,8 @@ sub get_json {
 # libraries would refuse or re-encode). Returns (status, JSON or undef).
 sub raw_get {
     my ($path, %opt) = @_;
-    my $vars = config()->{vars};
-    my $user = $opt{user} // 'alice';
-    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $vars->{port}, Timeout => 20)
-        or die "connect: $!";
-    binmode $sock;
-    my $cred = encode_base64("$user:$USERS{$user}", '');
-    my $req = "GET $path HTTP/1.1\r\nHost: $vars->{servername}:$vars->{port}\r\n"
-        . "Connection: close\r\nAuthorization: Basic $cred\r\n";
-    $req .= "$_\r\n" for @{ $opt{raw_headers} || [] };
-    print $sock "$req\r\n";
-    local $/;
-    my $resp = <$sock> // '';
-    close $sock;
-    my ($head, $body) = split /\r\n\r\n/, $resp, 2;
-    my ($code) = ($head // '') =~ m{^HTTP/1\.\d (\d+)};
-    if (($head // '') =~ /^Transfer-Encoding: chunked/mi) {
-        my $out = '';
-        while ($body =~ s/^([0-9a-fA-F]+)\r\n//) {
-            my $n = hex $1;
-            last if $n == 0;
-            $out .= substr($body, 0, $n, '');
-            $body =~ s/^\r\n//;
-        }
-        $body = $out;
-    }
-    return ($code // 0, decode_body($body));
+    my ($code, $body) = raw_request($path, %opt, user => $opt{user} // 'alice');
+    return ($code, decode_body($body));
 }
 
 # --- the oracle -------------------------------------------------------------

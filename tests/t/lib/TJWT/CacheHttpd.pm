@@ -105,12 +105,26 @@ sub counters {
     return \%c;
 }
 
-# The process ids that served requests, from the access log.
+# Waits (10 s at most) until n workers are idle on server-status: a
+# prefork child still starting would let the first child, busy with a
+# kept-alive connection, take the next one once it times out.
+sub wait_idle {
+    my ($self, $n) = @_;
+    for (1 .. 200) {
+        my $body = $self->ua->get($self->url('/server-status?auto'))->content;
+        return 1 if $body =~ /^IdleWorkers: (\d+)$/m && $1 >= $n;
+        select(undef, undef, undef, 0.05);
+    }
+    return 0;
+}
+
+# The process ids that served requests (of $user only, if given), from
+# the access log.
 sub pids {
-    my ($self) = @_;
+    my ($self, $user) = @_;
     open my $fh, '<', $self->dir . '/access.log' or return {};
     my %pids;
-    while (<$fh>) { $pids{$1}++ if /^(\d+) / }
+    while (<$fh>) { $pids{$1}++ if /^(\d+) (\S+)/ && (!defined $user || $2 eq $user) }
     return \%pids;
 }
 

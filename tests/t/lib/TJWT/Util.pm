@@ -16,7 +16,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 
 our @EXPORT_OK = qw(
     front_url backend_origin jwks_url server_name echo raw_echo
-    owned_values header_value verify_pyjwt b64url_decode token_parts
+    owned_values header_value verify_pyjwt b64url_decode token_parts raw_request
     file_kid free_port httpd_bin tests_dir ht_claims
 );
 
@@ -57,10 +57,20 @@ sub echo {
 # would rewrite (LWP turns '_' into '-').
 sub raw_echo {
     my ($path, %opt) = @_;
+    my ($code, $body) = raw_request($path, %opt);
+    return ($code == 200 ? JSON::PP::decode_json($body) : undef, $code);
+}
+
+# The request behind raw_echo: written byte for byte (%opt: user =>
+# name, raw_headers => [ 'Name: value', ... ]); returns the status and
+# the body, de-chunked.
+sub raw_request {
+    my ($path, %opt) = @_;
     my $vars = config()->{vars};
     my $sock = IO::Socket::INET->new(
-        PeerAddr => '127.0.0.1', PeerPort => $vars->{port}, Timeout => 10,
+        PeerAddr => '127.0.0.1', PeerPort => $vars->{port}, Timeout => 20,
     ) or die "connect: $!";
+    binmode $sock;
     my $req = "GET $path HTTP/1.1\r\nHost: $vars->{servername}:$vars->{port}\r\n"
         . "Connection: close\r\n";
     if ($opt{user}) {
@@ -70,11 +80,11 @@ sub raw_echo {
     $req .= "$_\r\n" for @{ $opt{raw_headers} || [] };
     print $sock "$req\r\n";
     local $/;
-    my $resp = <$sock>;
+    my $resp = <$sock> // '';
     close $sock;
     my ($head, $body) = split /\r\n\r\n/, $resp, 2;
-    my ($code) = $head =~ m{^HTTP/1\.\d (\d+)};
-    if ($head =~ /Transfer-Encoding: chunked/i) {
+    my ($code) = ($head // '') =~ m{^HTTP/1\.\d (\d+)};
+    if (($head // '') =~ /^Transfer-Encoding: chunked/mi) {
         my $out = '';
         while ($body =~ s/^([0-9a-fA-F]+)\r\n//) {
             my $n = hex $1;
@@ -84,7 +94,7 @@ sub raw_echo {
         }
         $body = $out;
     }
-    return ($code == 200 ? JSON::PP::decode_json($body) : undef, $code);
+    return ($code // 0, $body // '');
 }
 
 # Values of every header the backend got whose name is $name, compared the
