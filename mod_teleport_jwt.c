@@ -80,6 +80,7 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    tjwt_config_post_config(s);
     return tjwt_publish_post_config(pconf, ptemp, s);
 }
 
