@@ -115,6 +115,9 @@ static int tjwt_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     int rv;
 
+    /* 0. config: the warnings configtest prints, now that the error log
+     *    is open. */
+    tjwt_config_post_config(s);
     /* 1. keys: every server gets its signing key, the default one made if
      *    need be; the JWKS (4) and every token are made with them. */
     if ((rv = tjwt_server_keys_post_config(pconf, ptemp, s)) != OK)

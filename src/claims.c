@@ -248,8 +248,11 @@ char *tjwt_claims_to_json(apr_pool_t *p, const tjwt_claims *c, const char **err)
     tjwt_out_str_memo(&o, c->audience, TJWT_MEMO_AUDIENCE);
     TJWT_LIT(&o, "],\"exp\":");
     tjwt_out_int(&o, c->exp);
+    /* iat is backdated like nbf (docs/tokens.md, "Clocks"): PyJWT and
+     * go-jose refuse an iat in their future, which a clock a second ahead
+     * of theirs would make of every token. c->iat stays the signing time. */
     TJWT_LIT(&o, ",\"iat\":");
-    tjwt_out_int(&o, c->iat);
+    tjwt_out_int(&o, c->iat - TJWT_NBF_SKEW);
     TJWT_LIT(&o, ",\"iss\":");
     tjwt_out_str_memo(&o, c->issuer, TJWT_MEMO_ISSUER);
     TJWT_LIT(&o, ",\"nbf\":");

@@ -27,7 +27,7 @@ typedef struct {
     apr_array_header_t *roles;  /* const char *; NULL means none */
     apr_array_header_t *traits; /* tjwt_trait; NULL means none */
     tjwt_claims_mode_e mode;
-    apr_int64_t iat; /* Unix seconds */
+    apr_int64_t iat; /* signing time, Unix seconds; the claims are before */
     apr_int64_t exp; /* Unix seconds */
     /* TeleportJWTExpiry in Unix seconds, 0 when there is none. Not a
      * claim of its own (exp already honours it): the token cache keys on
@@ -35,7 +35,8 @@ typedef struct {
     apr_int64_t identity_expiry;
 } tjwt_claims;
 
-/* Teleport allows this much clock skew before iat. */
+/* The clock skew allowed for: nbf (as Teleport) and iat (unlike
+ * Teleport, docs/tokens.md "Clocks") are this much before signing. */
 #define TJWT_NBF_SKEW 10
 /* The longest lifetime accepted (TeleportJWTLifetime): a token is a bearer
  * credential, and a day is already far more than Teleport issues for

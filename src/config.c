@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <apr_uri.h>
+#include <http_core.h>
 #include <http_log.h>
 
 /* Directives that decide what a token asserts are accepted by httpd in
@@ -359,8 +360,8 @@ void tjwt_config_pre_config(apr_pool_t *pconf)
 }
 
 /* Warns where a section's token can make the request's headers larger
- * than a default Node upstream takes (docs/tokens.md, "Sizes"). */
-static void tjwt_warn_header_total(server_rec *s)
+ * than a default Node upstream takes (docs/claims.md, "Size"). */
+static void tjwt_warn_header_total(server_rec *s, int level)
 {
     int i;
 
@@ -372,7 +373,7 @@ static void tjwt_warn_header_total(server_rec *s)
             continue;
         worst = 2 * tjwt_dir_max_size(t->d);
         if (worst + TJWT_OTHER_HEADERS > TJWT_NODE_HEADERS_LIMIT)
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+            ap_log_error(APLOG_MARK, level, 0, s,
                          "mod_teleport_jwt: TeleportJWTHeader %s on line %d "
                          "of %s sends the token beside the assertion header: "
                          "up to %" APR_INT64_T_FMT " bytes of headers, more "
@@ -459,7 +460,9 @@ int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     int i;
 
     tjwt_scan_directives(pconf, ap_conftree);
-    tjwt_warn_header_total(s);
+    /* configtest has no error log: its warnings go to the console. */
+    if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST)
+        tjwt_warn_header_total(s, APLOG_STARTUP | APLOG_WARNING);
     for (i = 0; tjwt_trait_templates && i < tjwt_trait_templates->nelts; i++) {
         const tjwt_config_header *t =
             &APR_ARRAY_IDX(tjwt_trait_templates, i, tjwt_config_header);
@@ -473,6 +476,15 @@ int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
     }
     return OK;
+}
+
+void tjwt_config_post_config(server_rec *s)
+{
+    /* A start or restart: the error log is open now, which it is not in
+     * check_config. The first of the two passes at start-up is skipped
+     * (it would log the same twice). */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        tjwt_warn_header_total(s, APLOG_WARNING);
 }
 
 /* Why an .htaccess file may not name header, or NULL if it may: only

@@ -105,6 +105,8 @@ void tjwt_config_pre_config(apr_pool_t *pconf);
  * read (every template's trait is defined), and what .htaccess files are
  * later checked against (the headers RequestHeader sets). */
 int tjwt_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+/* The start-up warnings that belong in the error log, from post_config. */
+void tjwt_config_post_config(server_rec *s);
 /* child_init: the once-per-file warnings of .htaccess files. */
 void tjwt_config_child_init(apr_pool_t *pchild);
 

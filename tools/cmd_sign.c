@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Teleport's clock-skew allowance: nbf is this much before iat
- * (docs/tokens.md, "The token"). */
+/* The clock-skew allowance: iat and nbf are this much before now, as the
+ * module signs them (docs/tokens.md, "Clocks"). */
 #define TJWT_SIGN_NBF_SKEW 10
 /* A year: longer-lived bearer tokens are a mistake worth refusing. */
 #define TJWT_SIGN_MAX_LIFETIME (366 * 86400)
@@ -32,7 +32,7 @@ const tjwt_tool_cmd tjwt_tool_sign = {
     "Options:\n"
     "  -k, --key KEYFILE       the private key (PEM); \"-\" for standard\n"
     "                          input when CLAIMS is a file\n"
-    "  -l, --lifetime DURATION set iat to now, nbf to now - 10 s and exp to\n"
+    "  -l, --lifetime DURATION set iat and nbf to now - 10 s and exp to\n"
     "                          now + DURATION (90s, 10m, 1h, 1d; at most a\n"
     "                          year), replacing those claims if present\n"
     "  -h, --help              this text\n"
@@ -99,7 +99,8 @@ static int tjwt_sign_run(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (lifetime) {
         json_int_t now = (json_int_t)apr_time_sec(apr_time_now());
-        json_object_set_new(claims, "iat", json_integer(now));
+        json_object_set_new(claims, "iat",
+                            json_integer(now - TJWT_SIGN_NBF_SKEW));
         json_object_set_new(claims, "nbf",
                             json_integer(now - TJWT_SIGN_NBF_SKEW));
         json_object_set_new(claims, "exp", json_integer(now + secs));

@@ -306,6 +306,34 @@ export function readAudit(file) {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
+// --- verifiers ---------------------------------------------------------------
+
+// Builds the go-jose verifier offline from Debian's Go packages, in GOPATH
+// mode, into the build tree (kept, with Go's build cache, for the next run).
+// Each test file names its own binary: the runner runs files side by side.
+export async function buildGoVerifier(name = 'gojose_verify') {
+  const goDir = join(buildDir, 'build', 'go');
+  mkdirSync(join(goDir, 'path'), { recursive: true });
+  const out = join(goDir, name);
+  const go = existsSync('/usr/bin/go') ? '/usr/bin/go' : '/usr/lib/go/bin/go';
+  const env = {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH: `/usr/share/gocode:${join(goDir, 'path')}`,
+    GOCACHE: join(goDir, 'cache'),
+    GOFLAGS: '',
+    GOPROXY: 'off',
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+  };
+  const r = await run(go, ['build', '-o', out, join(testsDir, 'verify', 'gojose_verify.go')],
+    { env, timeoutMs: 120_000 });
+  if (r.code !== 0) {
+    throw new Error(`go build failed (install golang-go and golang-gopkg-square-go-jose.v2-dev): ${r.stderr}`);
+  }
+  return out;
+}
+
 // --- tokens -------------------------------------------------------------------
 
 export function decodeJwt(token) {

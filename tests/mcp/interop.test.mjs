@@ -14,7 +14,7 @@
 // Ed25519 (EdDSA).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -22,7 +22,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import {
-  Httpd, basic, buildDir, decodeJwt, freePort, genKey, htpasswd, python, removeTempDirs, run,
+  Httpd, basic, buildGoVerifier, decodeJwt, freePort, genKey, htpasswd, python, removeTempDirs, run,
   startMcpServer, tempDir, testsDir,
 } from './harness.mjs';
 
@@ -43,31 +43,6 @@ let dir;
 let httpd;
 let mcp;
 let goVerifier;
-
-// Builds the go-jose verifier offline from Debian's Go packages, in GOPATH
-// mode, into the build tree (kept, with Go's build cache, for the next run).
-async function buildGoVerifier() {
-  const goDir = join(buildDir, 'build', 'go');
-  mkdirSync(join(goDir, 'path'), { recursive: true });
-  const out = join(goDir, 'gojose_verify');
-  const go = existsSync('/usr/bin/go') ? '/usr/bin/go' : '/usr/lib/go/bin/go';
-  const env = {
-    ...process.env,
-    GO111MODULE: 'off',
-    GOPATH: `/usr/share/gocode:${join(goDir, 'path')}`,
-    GOCACHE: join(goDir, 'cache'),
-    GOFLAGS: '',
-    GOPROXY: 'off',
-    GOTOOLCHAIN: 'local',
-    CGO_ENABLED: '0',
-  };
-  const r = await run(go, ['build', '-o', out, join(testsDir, 'verify', 'gojose_verify.go')],
-    { env, timeoutMs: 120_000 });
-  if (r.code !== 0) {
-    throw new Error(`go build failed (install golang-go and golang-gopkg-square-go-jose.v2-dev): ${r.stderr}`);
-  }
-  return out;
-}
 
 const verifiers = {
   PyJWT: (token, { jwks, audience = AUDIENCE, issuer = ISSUER }) =>

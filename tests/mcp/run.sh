@@ -57,7 +57,7 @@ cd "$srcdir" || fail "cannot cd to $srcdir"
 setsid timeout -k 10 300 "$node" --test \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    tests/mcp/mcp.test.mjs tests/mcp/interop.test.mjs &
+    tests/mcp/mcp.test.mjs tests/mcp/interop.test.mjs tests/mcp/clock.test.mjs &
 pid=$!
 wait "$pid"
 rc=$?

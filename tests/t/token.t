@@ -41,9 +41,11 @@ is_deeply($claims->{aud}, [ backend_origin() ],
 is($claims->{iss}, server_name(), "iss defaults to the vhost's ServerName");
 is_deeply($claims->{roles}, [], 'roles is an empty array');
 is_deeply($claims->{traits}, {}, 'traits is an empty object');
-is($claims->{exp} - $claims->{iat}, 600, 'default lifetime is 10 minutes');
-is($claims->{nbf}, $claims->{iat} - 10, 'nbf is iat minus 10 s');
-cmp_ok(abs($claims->{iat} - time), '<=', 120, 'iat is now');
+# Signed at exp - lifetime; iat and nbf are 10 s before (docs/tokens.md,
+# "Clocks").
+is($claims->{exp} - $claims->{iat}, 610, 'default lifetime is 10 minutes (after iat + 10 s)');
+is($claims->{nbf}, $claims->{iat}, 'nbf is iat');
+cmp_ok(abs($claims->{exp} - 600 - time), '<=', 120, 'signed now');
 is($text, JSON::PP->new->canonical->encode($claims),
    'payload is compact JSON with sorted keys');
 
@@ -66,7 +68,7 @@ is($claims->{iss}, 'issuer.example', 'TeleportJWTIssuer');
 is_deeply($claims->{aud}, ['https://mcp.example.com/mcp'], 'TeleportJWTAudience');
 is($claims->{sub}, 'alice@example.com', 'TeleportJWTUser expression');
 is($claims->{username}, 'alice@example.com', 'username follows TeleportJWTUser');
-is($claims->{exp} - $claims->{iat}, 90, 'TeleportJWTLifetime 90s');
+is($claims->{exp} - $claims->{iat}, 100, 'TeleportJWTLifetime 90s (after iat + 10 s)');
 ok(!(verify_pyjwt($custom))[0], 'the same token fails for the default audience');
 
 # TELEPORT_JWT is the same token, for mod_headers, CGI and FastCGI.

@@ -71,16 +71,16 @@ static json_t *parse(const char *s)
     return j;
 }
 
-/* docs/tokens.md ("The token") spelled out for the claims above: compact, keys
- * sorted at every level, roles in the given order, nbf = iat - 10, sub =
- * username. */
+/* docs/tokens.md spelled out for the claims above: compact, keys sorted
+ * at every level, roles in the given order, iat and nbf 10 s before the
+ * signing time, sub = username. */
 START_TEST(test_full_claim_set)
 {
     const char *s = to_json(full_claims(tjwt_test_pool));
 
     ck_assert_str_eq(s, "{\"aud\":[\"http://127.0.0.1:8080\"],"
                         "\"exp\":1700000600,"
-                        "\"iat\":1700000000,"
+                        "\"iat\":1699999990,"
                         "\"iss\":\"teleport.example.com\","
                         "\"nbf\":1699999990,"
                         "\"roles\":[\"editor\",\"access\"],"
@@ -102,7 +102,8 @@ START_TEST(test_derived_claims)
     c->iat = 12345;
     c->exp = 99999;
     j = parse(to_json(c));
-    ck_assert_int_eq(json_integer_value(json_object_get(j, "iat")), 12345);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "iat")),
+                     12345 - TJWT_NBF_SKEW);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "nbf")),
                      12345 - TJWT_NBF_SKEW);
     ck_assert_int_eq(TJWT_NBF_SKEW, 10);
@@ -416,7 +417,7 @@ static char *ref_claims_to_json(apr_pool_t *p, const tjwt_claims *c,
     if (json_array_append_new(a, v) || json_object_set_new_nocheck(o, "aud", a))
         goto done;
     json_object_set_new_nocheck(o, "exp", json_integer(c->exp));
-    json_object_set_new_nocheck(o, "iat", json_integer(c->iat));
+    json_object_set_new_nocheck(o, "iat", json_integer(c->iat - TJWT_NBF_SKEW));
     if (!(v = json_string(c->issuer)) ||
         json_object_set_new_nocheck(o, "iss", v))
         goto done;
@@ -660,7 +661,7 @@ static const char *gen_string(diff_gen *g)
 /* A Unix time. Zero, small values of both signs, the neighbours of the
  * nbf skew (so that nbf crosses zero), powers of ten and their neighbours
  * (every digit count), magnitudes up to 2^53 of both signs, and, rarely,
- * the int64 limits: the reference is defined there (nbf = iat - 10 stays
+ * the int64 limits: the reference is defined there (iat - 10 stays
  * in range for the values chosen), and a hand-written formatter's classic
  * slip is the most negative value. */
 static apr_int64_t gen_time(diff_gen *g, int is_iat)

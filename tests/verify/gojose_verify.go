@@ -2,7 +2,9 @@
 // implementation that is not ours, checking what Teleport's example
 // verifier (examples/jwt/verify-jwt.go in Teleport's repository) checks:
 // the signature with a key from the JWKS, then issuer, subject (when
-// given), audience and time, with go-jose's default leeway of 1 minute.
+// given), audience and time, with go-jose's default leeway of 1 minute
+// (-leeway to change it; -now T verifies on a faked clock that reads T,
+// Unix seconds, through jwt.Expected's Time).
 // Unlike that example it takes the key named by the token's kid rather
 // than the first key of the set, so that it works during a key rotation.
 //
@@ -12,7 +14,8 @@
 //
 // (golang-go, golang-gopkg-square-go-jose.v2-dev). Usage:
 //
-//	gojose_verify -jwks-url URL -issuer ISS -audience AUD [-subject SUB] TOKEN
+//	gojose_verify -jwks-url URL -issuer ISS -audience AUD [-subject SUB]
+//	              [-leeway D] [-now T] TOKEN
 //
 // On success prints the verified header and claims as JSON and exits 0;
 // otherwise prints why to stderr and exits 1.
@@ -66,7 +69,7 @@ func fetchJWKS(url string) (*jose.JSONWebKeySet, error) {
 	return &set, nil
 }
 
-func verify(jwksURL, issuer, subject, audience, token string) (map[string]interface{}, error) {
+func verify(jwksURL, issuer, subject, audience, token string, now time.Time, leeway time.Duration) (map[string]interface{}, error) {
 	tok, err := jwt.ParseSigned(token)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %v", err)
@@ -101,9 +104,9 @@ func verify(jwksURL, issuer, subject, audience, token string) (map[string]interf
 		Issuer:   issuer,
 		Subject:  subject,
 		Audience: jwt.Audience{audience},
-		Time:     time.Now(),
+		Time:     now,
 	}
-	if err := out.ValidateWithLeeway(expected, jwt.DefaultLeeway); err != nil {
+	if err := out.ValidateWithLeeway(expected, leeway); err != nil {
 		return nil, fmt.Errorf("claim validation failed: %v", err)
 	}
 	if out.Expiry == nil || out.NotBefore == nil || out.IssuedAt == nil {
@@ -120,12 +123,18 @@ func main() {
 	issuer := flag.String("issuer", "", "expected iss")
 	subject := flag.String("subject", "", "expected sub (optional)")
 	audience := flag.String("audience", "", "expected aud")
+	leeway := flag.Duration("leeway", jwt.DefaultLeeway, "leeway for exp, nbf and iat")
+	nowUnix := flag.Int64("now", 0, "the verifier's clock, Unix seconds (0: the real one)")
 	flag.Parse()
 	if *jwksURL == "" || *issuer == "" || *audience == "" || flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: gojose_verify -jwks-url URL -issuer ISS -audience AUD [-subject SUB] TOKEN")
+		fmt.Fprintln(os.Stderr, "usage: gojose_verify -jwks-url URL -issuer ISS -audience AUD [-subject SUB] [-leeway D] [-now T] TOKEN")
 		os.Exit(2)
 	}
-	res, err := verify(*jwksURL, *issuer, *subject, *audience, flag.Arg(0))
+	now := time.Now()
+	if *nowUnix != 0 {
+		now = time.Unix(*nowUnix, 0)
+	}
+	res, err := verify(*jwksURL, *issuer, *subject, *audience, flag.Arg(0), now, *leeway)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "not verified: %v\n", err)
 		os.Exit(1)

@@ -4,10 +4,12 @@
 // key named by the token's kid, and checks what Teleport's example verifier
 // checks: signature, issuer, audience (and subject when given), and
 // nbf/exp with a minute of leeway. Prints the verified header and payload
-// as JSON; on failure prints the reason to stderr and exits 1.
+// as JSON; on failure prints the reason to stderr and exits 1. --now T
+// verifies on a faked clock that reads T (Unix seconds; jwtVerify's
+// currentDate).
 //
 // Usage: node jose_verify.mjs --jwks URL --issuer ISS --audience AUD
-//            [--subject SUB] [--leeway 60] TOKEN
+//            [--subject SUB] [--leeway 60] [--now T] TOKEN
 // jose comes from tests/node_modules (npm ci in tests/).
 import { webcrypto } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -25,10 +27,11 @@ const { values, positionals } = parseArgs({
     audience: { type: 'string' },
     subject: { type: 'string' },
     leeway: { type: 'string', default: '60' },
+    now: { type: 'string' },
   },
 });
 if (!values.jwks || !values.issuer || !values.audience || positionals.length !== 1) {
-  console.error('usage: jose_verify.mjs --jwks URL --issuer ISS --audience AUD [--subject SUB] [--leeway S] TOKEN');
+  console.error('usage: jose_verify.mjs --jwks URL --issuer ISS --audience AUD [--subject SUB] [--leeway S] [--now T] TOKEN');
   process.exit(2);
 }
 
@@ -41,6 +44,7 @@ try {
     subject: values.subject,
     clockTolerance: Number(values.leeway),
     requiredClaims: ['exp', 'iat', 'nbf', 'iss', 'aud', 'sub'],
+    currentDate: values.now === undefined ? undefined : new Date(Number(values.now) * 1000),
   });
   process.stdout.write(JSON.stringify({ header: protectedHeader, payload }) + '\n');
 } catch (e) {
