@@ -1,6 +1,6 @@
 #!/bin/sh
 # One version, configure.ac's AC_INIT: what tjwt --version, the man pages
-# say. The module's
+# the Debian package (debian/changelog) and CHANGELOG.md say. The module's
 # server-status line is checked by tests/t/cache.t, which compares it
 # with tjwt --version.
 set -u
@@ -14,4 +14,8 @@ tap_check "tjwt --version says $version ($tool)" \
 for page in man/tjwt.1 man/mod_teleport_jwt.8; do
     tap_check "$page says $version" grep -q "\"mod_teleport_jwt $version\"" "$top_builddir/$page"
 done
+deb=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$top_srcdir/debian/changelog")
+# The Debian revision (-1) is the packaging's own.
+tap_check "debian/changelog's latest entry is $version ($deb)" test "${deb%-*}" = "$version"
+tap_check "CHANGELOG.md has an entry for $version" grep -q "^## \[$version\]" "$top_srcdir/CHANGELOG.md"
 tap_end
