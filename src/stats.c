@@ -78,6 +78,10 @@ int tjwt_status_hook(request_rec *r, int flags)
         v[i] = apr_atomic_read64(&tjwt_counters[i]);
     lookups = v[TJWT_STAT_HITS] + v[TJWT_STAT_MISSES];
     if (flags & AP_STATUS_SHORT) {
+        /* The release (configure.ac's AC_INIT, through Makefile.am, as
+         * tjwt --version and the package have it): a fleet's versions can
+         * be read here. */
+        ap_rprintf(r, "TeleportJWTVersion: %s\n", TJWT_VERSION);
         ap_rprintf(r, "TeleportJWTCache: %s\n", backend);
         for (i = 0; i < TJWT_STAT_COUNT; i++)
             ap_rprintf(r, "TeleportJWT%s: %" APR_UINT64_T_FMT "\n",
@@ -85,6 +89,7 @@ int tjwt_status_hook(request_rec *r, int flags)
         return OK;
     }
     ap_rputs("<hr />\n<h2>mod_teleport_jwt</h2>\n", r);
+    ap_rputs("<p>Version " TJWT_VERSION "</p>\n", r);
     if (flags & AP_STATUS_NOTABLE) {
         ap_rprintf(r, "Token cache: %s<br />\n",
                    ap_escape_html(r->pool, backend));

@@ -3,27 +3,16 @@
 # instruction counts): that it still runs end to end and prints its whole
 # table, every request answered. It checks no figure: speed is for
 # `make bench` itself to report (docs/performance.md), never a test's
-# pass or fail. Ends with "bench: N passed, N failed".
+# pass or fail. TAP on standard output (tests/tap-lib.sh), the
+# benchmark's report on standard error.
 set -u
+. "$(dirname "$0")/tap-lib.sh"
+check() { what=$1; shift; tap_check "bench: $what" "$@"; }
+command -v wrk >/dev/null 2>&1 || tap_skip_all "wrk is not installed (Debian: wrk)"
 
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
-passed=0
-failed=0
-check() { # check WHAT CONDITION...
-    what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok - bench: $what"
-    else
-        failed=$((failed + 1))
-        echo "not ok - bench: $what"
-    fi
-}
-
-out=$(BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_COUNT=0 sh "$srcdir/bench/bench.sh" 2>&1)
+out=$(BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_COUNT=0 sh "$top_srcdir/bench/bench.sh" 2>&1)
 rc=$?
-printf '%s\n' "$out" | sed 's/^/# /'
+printf '%s\n' "$out" >&2
 check "the run ends with status 0" test "$rc" -eq 0
 
 # row | key | req/s | CPU | (rounds) | other | p50 | p99 | failed
@@ -44,5 +33,4 @@ check "the verdict on the targets" \
 check "the hypervisor's steal" \
     sh -c 'printf "%s\n" "$1" | grep -Eq "^steal on CPU 0 during the rounds: [0-9.]+%"' _ "$out"
 
-echo "bench: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end

@@ -6,7 +6,7 @@
 // stopped by its process id when the test file ends (tests/mcp/run.sh also
 // kills the whole process group if the run is interrupted).
 //
-// Environment (exported by tests/run-all.sh; the defaults fit a build in
+// Environment (exported by tests/mcp/run.sh; the defaults fit a build in
 // the source tree): TJWT_MODULE, TJWT_APACHE_MODULES, TJWT_HTTPD,
 // TJWT_BUILD_DIR.
 import { spawn, spawnSync } from 'node:child_process';

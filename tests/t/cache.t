@@ -14,7 +14,7 @@ use Time::HiRes qw(sleep time);
 use TJWT::CacheHttpd ();
 use TJWT::Util qw(token_parts);
 
-plan tests => 45;
+plan tests => 47;
 
 my $p = TJWT::CacheHttpd->new;
 my $d = $p->dir;
@@ -88,6 +88,10 @@ cmp_ok((token_parts($l2 // ''))[1]{iat}, '>', $lc->{iat}, 'by a newer one');
 
 my $c = $p->counters;
 is($c->{Cache}, 'in-process', 'server-status names the cache');
+# The release, one version everywhere (configure.ac's AC_INIT).
+my ($version) = `$ENV{TJWT_TOOL} --version` =~ /^tjwt \(mod_teleport_jwt\) (\S+),/;
+ok(defined $version, 'tjwt --version prints the release');
+is($c->{Version}, $version, 'server-status?auto: the same release');
 # Signed: alice, bob, aud, iss, mode, roles x2, other key, life x2.
 is($c->{TokensSigned}, 10, 'server-status?auto: tokens signed');
 is($c->{CacheHits}, 6, 'server-status?auto: cache hits');

@@ -27,7 +27,7 @@ sub id_dir { $ENV{TJWT_ID_DIR} }
 # Why the set-up is missing or failed, or '' when all is there.
 sub setup_problem {
     my $dir = id_dir();
-    return 'TJWT_ID_DIR is not set: run the suite through tests/run-all.sh '
+    return 'TJWT_ID_DIR is not set: run the suite through tests/apache-test.sh '
          . '(make check), which calls tests/identity-setup.sh'
         unless $dir;
     if (open my $fh, '<', "$dir/FAILED") {

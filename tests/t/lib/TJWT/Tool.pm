@@ -16,7 +16,7 @@ our @EXPORT_OK = qw(tjwt tjwt_in run_cmd openssl openssl_kid b64url slurp
                     spew);
 
 sub tool_path {
-    my $t = $ENV{TJWT_TOOL} or die 'TJWT_TOOL unset (run through tests/run-all.sh)';
+    my $t = $ENV{TJWT_TOOL} or die 'TJWT_TOOL unset (run through tests/apache-test.sh)';
     return $t;
 }
 
