@@ -12,6 +12,7 @@
  * the in-process layer holds was signed here or passed the shared layer's
  * entry checks. */
 #include "cache_layers.h"
+#include "cache_flight.h"
 #include "cache_mem.h"
 #include "cache_socache.h"
 #include "config.h"
@@ -26,6 +27,7 @@
 static int tjwt_cache_on;
 static tjwt_cache_conf *tjwt_shared;
 static tjwt_mem_cache *tjwt_local;
+static tjwt_flights *tjwt_flying;
 
 int tjwt_cache_pre_config(apr_pool_t *pconf)
 {
@@ -64,6 +66,7 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
     apr_status_t rv;
 
     tjwt_local = NULL;
+    tjwt_flying = NULL;
     if (!tjwt_cache_on)
         return;
     if (tjwt_shared && tjwt_shared_child_init(tjwt_shared, pchild, s) != 0) {
@@ -83,6 +86,10 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
                                  : "signs every token");
         tjwt_local = NULL;
     }
+    /* Without it, requests that miss together sign together: slower,
+     * never wrong. */
+    if (tjwt_local)
+        tjwt_flying = tjwt_flights_create(pchild);
 }
 
 const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
@@ -93,6 +100,8 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
     apr_int64_t now = id->claims->iat;
     const char *err = NULL;
     tjwt_cache_key k;
+    tjwt_flight f;
+    tjwt_flight_e flight = TJWT_FLIGHT_TIMEOUT;
     /* The SHA-256 only where it is used: a hit in process costs none. A
      * key that cannot have one leaves the shared layer out. */
     int shared;
@@ -104,19 +113,43 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
         tjwt_stats_inc(TJWT_STAT_HITS);
         return e->token;
     }
+    /* One signature per key in this process: the others wait for it and
+     * take it from the in-process layer. The shared lookup is inside the
+     * flight too, so that they do not all ask the cache server either. */
+    if (tjwt_flying) {
+        /* The token waited for was made after this request's "now",
+         * perhaps in the next second: it is not from the future. */
+        apr_int64_t later;
+
+        flight = tjwt_flight_begin(tjwt_flying, &f, &k, TJWT_FLIGHT_WAIT);
+        later = apr_time_sec(apr_time_now());
+        if (flight == TJWT_FLIGHT_DONE &&
+            tjwt_mem_cache_get(tjwt_local, &k, later > now ? later : now,
+                               r->pool, e)) {
+            tjwt_stats_inc(TJWT_STAT_HITS);
+            tjwt_stats_inc(TJWT_STAT_AWAITED);
+            return e->token;
+        }
+    }
     shared = tjwt_shared && tjwt_cache_key_digest(&k, &err) == 0;
     if (shared && tjwt_shared_get(tjwt_shared, r, key, id, &k, e)) {
         if (tjwt_local)
             tjwt_mem_cache_put(tjwt_local, &k, e);
         tjwt_stats_inc(TJWT_STAT_HITS);
-        return e->token;
     }
-    tjwt_stats_inc(TJWT_STAT_MISSES);
-    if (!make(r, baton, e))
-        return NULL;
-    if (tjwt_local)
-        tjwt_mem_cache_put(tjwt_local, &k, e);
-    if (shared)
-        tjwt_shared_put(tjwt_shared, r, &k, e);
+    else {
+        tjwt_stats_inc(TJWT_STAT_MISSES);
+        if (make(r, baton, e)) {
+            if (tjwt_local)
+                tjwt_mem_cache_put(tjwt_local, &k, e);
+            if (shared)
+                tjwt_shared_put(tjwt_shared, r, &k, e);
+        }
+        else {
+            e->token = NULL;
+        }
+    }
+    if (flight == TJWT_FLIGHT_MAKE)
+        tjwt_flight_end(tjwt_flying, &f);
     return e->token;
 }

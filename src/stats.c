@@ -21,11 +21,11 @@ static volatile apr_uint64_t *tjwt_counters = tjwt_local_counters;
 static const char *tjwt_cache_name = "in-process";
 
 static const char *const tjwt_stat_names[TJWT_STAT_COUNT] = {
-    "TokensSigned", "CacheHits", "CacheMisses", "CacheErrors",
-    "SigningFailures"};
+    "TokensSigned", "CacheHits",       "CacheMisses",
+    "CacheErrors",  "SigningFailures", "TokensAwaited"};
 static const char *const tjwt_stat_labels[TJWT_STAT_COUNT] = {
-    "Tokens signed", "Cache hits", "Cache misses", "Cache errors",
-    "Signing failures"};
+    "Tokens signed", "Cache hits",       "Cache misses",
+    "Cache errors",  "Signing failures", "Tokens awaited"};
 
 void tjwt_stats_inc(tjwt_stat_e which)
 {
