@@ -63,7 +63,9 @@ int tjwt_cache_post_config(apr_pool_t *pconf, server_rec *s)
 
 void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    tjwt_srv_conf *sc;
     apr_status_t rv;
+    int n;
 
     tjwt_local = NULL;
     tjwt_flying = NULL;
@@ -76,8 +78,9 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
                         " unavailable in this process)", NULL));
         tjwt_shared = NULL;
     }
-    rv = tjwt_mem_cache_create(pchild, TJWT_MEM_CACHE_ENTRIES,
-                               TJWT_MEM_CACHE_BYTES, &tjwt_local);
+    sc = ap_get_module_config(s->module_config, &teleport_jwt_module);
+    n = sc->cache_size ? sc->cache_size : TJWT_CACHE_SIZE_DEFAULT;
+    rv = tjwt_mem_cache_create(pchild, n, TJWT_MEM_CACHE_BYTES(n), &tjwt_local);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      "mod_teleport_jwt: cannot create the in-process token "
