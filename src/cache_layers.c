@@ -95,6 +95,38 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
         tjwt_flying = tjwt_flights_create(pchild);
 }
 
+/* A hit due for refresh (cache.h): one request of the process makes the
+ * next token while the others keep the current one, which is still
+ * usable. A newer token in the shared layer (another process or server
+ * refreshed first) serves as well as a signature. On any failure e keeps
+ * the current token. */
+static void tjwt_cache_refresh(request_rec *r, const tjwt_key *key,
+                               const tjwt_cache_ident *id, tjwt_cache_key *k,
+                               tjwt_cache_make_fn make, void *baton,
+                               tjwt_cache_entry *e)
+{
+    const char *err = NULL;
+    tjwt_cache_entry next;
+    tjwt_flight f;
+    int shared;
+
+    if (tjwt_flight_try(tjwt_flying, &f, k) != TJWT_FLIGHT_MAKE)
+        return;
+    shared = tjwt_shared && tjwt_cache_key_digest(k, &err) == 0;
+    if (shared && tjwt_shared_get(tjwt_shared, r, key, id, k, &next) &&
+        next.iat > e->iat) {
+        tjwt_mem_cache_put(tjwt_local, k, &next);
+        *e = next;
+    }
+    else if (make(r, baton, &next)) {
+        tjwt_mem_cache_put(tjwt_local, k, &next);
+        if (shared)
+            tjwt_shared_put(tjwt_shared, r, k, &next);
+        *e = next;
+    }
+    tjwt_flight_end(tjwt_flying, &f);
+}
+
 const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
                              const tjwt_cache_ident *id,
                              tjwt_cache_make_fn make, void *baton,
@@ -114,6 +146,9 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
     tjwt_cache_key_make_local(r->pool, id, &k);
     if (tjwt_local && tjwt_mem_cache_get(tjwt_local, &k, now, r->pool, e)) {
         tjwt_stats_inc(TJWT_STAT_HITS);
+        if (tjwt_flying &&
+            tjwt_cache_refresh_due(e->iat, e->exp, now, k.ident, k.ident_len))
+            tjwt_cache_refresh(r, key, id, &k, make, baton, e);
         return e->token;
     }
     /* One signature per key in this process: the others wait for it and
