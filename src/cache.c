@@ -196,8 +196,10 @@ apr_int64_t tjwt_cache_refresh_at(apr_int64_t iat, apr_int64_t exp,
     apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);
     apr_size_t i;
 
+    /* Too short to refresh early: the half-life rule alone, so that a
+     * token of a few seconds is reused for its whole first half. */
     if (w < 1)
-        return last;
+        return last + 1;
     /* FNV-1a: not secret, only spread; and the same on every server,
      * unlike the in-process cache's seeded hash. */
     for (i = 0; i < ident_len; i++)

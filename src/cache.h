@@ -87,7 +87,7 @@ apr_int64_t tjwt_cache_last_use(apr_int64_t iat, apr_int64_t exp);
  * at an offset derived from the key's encoding (FNV-1a): the same for
  * an identity on every server and in every process, spread over w for
  * identities whose tokens were made in the same second. With w = 0 (a
- * lifetime under 8 s) it is last_use. */
+ * lifetime under 8 s) it is last_use + 1: no early refresh. */
 apr_int64_t tjwt_cache_refresh_at(apr_int64_t iat, apr_int64_t exp,
                                   const char *ident, apr_size_t ident_len);
 

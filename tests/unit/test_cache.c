@@ -373,11 +373,15 @@ START_TEST(test_refresh_window_and_jitter)
     /* Tokens made together are refreshed across the window. */
     ck_assert(distinct);
     ck_assert(seen_min <= lo + 5 && seen_max >= hi - 5);
-    /* Under 8 s there is no window: refreshed at the last usable second. */
-    ck_assert_int_eq(tjwt_cache_refresh_at(IAT, IAT + 7, "k", 1), IAT + 3);
-    ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 7, IAT + 2, "k", 1));
-    ck_assert(tjwt_cache_refresh_due(IAT, IAT + 7, IAT + 3, "k", 1));
-    ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 7, IAT + 4, "k", 1));
+    /* Under 8 s there is no window: the half-life rule alone. */
+    ck_assert_int_eq(tjwt_cache_refresh_at(IAT, IAT + 7, "k", 1), IAT + 4);
+    for (now = IAT - 1; now <= IAT + 8; now++)
+        ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 7, now, "k", 1));
+    /* 8 s: a window of one second, the last usable one. */
+    ck_assert_int_eq(tjwt_cache_refresh_at(IAT, IAT + 8, "k", 1), IAT + 3);
+    ck_assert(tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 3, "k", 1));
+    ck_assert(tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 4, "k", 1));
+    ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 2, "k", 1));
     /* Never for a token from the future. */
     ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 600, IAT - 1, "k", 1));
 }
