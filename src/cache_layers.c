@@ -19,11 +19,16 @@
 #include "counters.h"
 
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <http_core.h>
 #include <http_log.h>
 
 /* Per process. The parent sets the shared layer and whether there is a
  * cache at all; each child makes its own in-process layer. */
+/* The wait for another process's token, and its polling step. */
+#define TJWT_SHARED_WAIT apr_time_from_msec(800)
+#define TJWT_SHARED_POLL apr_time_from_msec(10)
+
 static int tjwt_cache_on;
 static tjwt_cache_conf *tjwt_shared;
 static tjwt_mem_cache *tjwt_local;
@@ -95,6 +100,36 @@ void tjwt_cache_child_init(apr_pool_t *pchild, server_rec *s)
         tjwt_flying = tjwt_flights_create(pchild);
 }
 
+/* Another process marked the key in the shared layer: its token is
+ * usually there within a signature's time. Polled, as mod_socache has no
+ * way to wait for a key, with this request's "now" moved on (the token
+ * may be from the next second); the wait is shorter than the in-process
+ * one, so that this process's waiters still find the token. */
+static int tjwt_shared_await(request_rec *r, const tjwt_key *key,
+                             const tjwt_cache_ident *id,
+                             const tjwt_cache_key *k, tjwt_cache_entry *e)
+{
+    apr_time_t deadline = apr_time_now() + TJWT_SHARED_WAIT;
+    tjwt_claims asked = *id->claims;
+    tjwt_cache_ident later = *id;
+    apr_int64_t d;
+
+    later.claims = &asked;
+    while (apr_time_now() < deadline) {
+        apr_sleep(TJWT_SHARED_POLL);
+        d = apr_time_sec(apr_time_now()) - id->claims->iat;
+        if (d > 0) {
+            asked.iat = id->claims->iat + d;
+            /* A token cut short by the identity expiry keeps its exp. */
+            if (id->lifetime)
+                asked.exp = id->claims->exp + d;
+        }
+        if (tjwt_shared_get(tjwt_shared, r, key, &later, k, e))
+            return 1;
+    }
+    return 0;
+}
+
 /* A hit due for refresh (cache.h): one request of the process makes the
  * next token while the others keep the current one, which is still
  * usable. A newer token in the shared layer (another process or server
@@ -137,6 +172,7 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
     tjwt_cache_key k;
     tjwt_flight f;
     tjwt_flight_e flight = TJWT_FLIGHT_TIMEOUT;
+    tjwt_shared_e st;
     /* The SHA-256 only where it is used: a hit in process costs none. A
      * key that cannot have one leaves the shared layer out. */
     int shared;
@@ -170,7 +206,13 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
         }
     }
     shared = tjwt_shared && tjwt_cache_key_digest(&k, &err) == 0;
-    if (shared && tjwt_shared_get(tjwt_shared, r, key, id, &k, e)) {
+    st = shared ? tjwt_shared_get_or_mark(tjwt_shared, r, key, id, &k, e)
+                : TJWT_SHARED_MISS;
+    if (st == TJWT_SHARED_MAKING && tjwt_shared_await(r, key, id, &k, e)) {
+        st = TJWT_SHARED_HIT;
+        tjwt_stats_inc(TJWT_STAT_AWAITED);
+    }
+    if (st == TJWT_SHARED_HIT) {
         if (tjwt_local)
             tjwt_mem_cache_put(tjwt_local, &k, e);
         tjwt_stats_inc(TJWT_STAT_HITS);
@@ -185,6 +227,8 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
         }
         else {
             e->token = NULL;
+            if (st == TJWT_SHARED_MARKED)
+                tjwt_shared_unmark(tjwt_shared, r, &k);
         }
     }
     if (flight == TJWT_FLIGHT_MAKE)

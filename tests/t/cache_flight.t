@@ -4,8 +4,10 @@
 # barrier rather than raced: the shared cache's mutex is a lock file
 # (Mutex flock) that the test holds, so the first request to miss stops
 # in the shared lookup, inside its flight, until every other request is
-# being served; only then is the lock let go. The keys are ES256, whose
-# signatures are randomised: identical tokens come from one signature.
+# being served; only then is the lock let go. Across processes (prefork,
+# a process per request) the first to take the lock leaves a "being
+# made" marker in the shared cache with its lookup, and every later one
+# finds it and waits for the token (or, last in line, finds the token).
 use strict;
 use warnings FATAL => 'all';
 
@@ -19,24 +21,31 @@ my $N = 16;
 
 plan skip_all => 'mod_socache_shmcb is not installed'
     unless -e "$ENV{TJWT_APACHE_MODULES}/mod_socache_shmcb.so";
-plan tests => 6;
+plan tests => 13;
 
 
+# held(what, %conf): N requests for alice held at the lock, then let go;
+# returns the server, for its counters.
+sub held {
+my ($what, %conf) = @_;
 my $p = TJWT::CacheHttpd->new;
 my $d = $p->dir;
-system("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
-       . "-out $d/es.pem >/dev/null 2>&1") == 0 or die "openssl: $?";
+# RSA signatures are deterministic: the counters, not the tokens, show
+# how many were made; RSA-4096's slowness keeps the other processes'
+# lookups inside the signature, where only the marker stops them.
+my $alg = delete $conf{key} // 'algorithm EC -pkeyopt ec_paramgen_curve:P-256';
+system("openssl genpkey -$alg -out $d/es.pem >/dev/null 2>&1") == 0
+    or die "openssl: $?";
 mkdir "$d/lock" or die $!;
 chmod 0777, "$d/lock";
-# One process with threads for every request, server-status and a spare.
-$p->write_cache_conf(key => "$d/es.pem", threads => $N + 4,
+$p->write_cache_conf(key => "$d/es.pem", %conf,
                      lines => [ 'TeleportJWTCache shmcb',
                                 "Mutex flock:$d/lock teleport-jwt-cache" ]);
 $p->start;
-$p->wait_idle(1);
+$p->wait_idle($conf{mpm} && $conf{mpm} eq 'prefork' ? $N + 1 : 1);
 
 my ($lockfile) = glob "$d/lock/teleport-jwt-cache*";
-ok($lockfile, 'the shared cache has a lock file') or BAIL_OUT('no lock file');
+ok($lockfile, "$what: the shared cache has a lock file") or BAIL_OUT('no lock file');
 open my $lk, '>>', $lockfile or die "$lockfile: $!";
 flock($lk, LOCK_EX) or die "flock: $!";
 
@@ -63,7 +72,7 @@ for (1 .. 400) {
     if (defined $sb && ($sb =~ tr/W//) >= $N + 1) { $all = 1; last }
     sleep 0.025;
 }
-ok($all, "all $N requests are being served while the first is held");
+ok($all, "$what: all $N requests are being served while the first is held");
 # Time to reach the flight, well within its one-second wait.
 sleep 0.2;
 flock($lk, LOCK_UN);
@@ -77,8 +86,26 @@ for my $i (1 .. $N) {
     my $t = <$fh>;
     $tokens{$t}++ if length $t;
 }
-is_deeply([ values %tokens ], [$N], "all $N requests got a token, the same one");
+is_deeply([ values %tokens ], [$N], "$what: all $N requests got a token, the same one");
 my $c = $p->counters;
-is($c->{TokensSigned}, 1, 'one signature for them all');
-is($c->{TokensAwaited}, $N - 1, 'the others waited for it');
-is($c->{CacheMisses}, 1, 'one miss');
+is($c->{TokensSigned}, 1, "$what: one signature for them all");
+# In process the waiters are woken by the maker: all of them wait. Across
+# processes they take the lock one by one, and the last may find the
+# token stored already: a hit, waited for or not.
+if ($conf{mpm}) {
+    is($c->{CacheHits}, $N - 1, "$what: the others found it");
+    diag("$what: $c->{TokensAwaited} waited for the marker");
+}
+else {
+    is($c->{TokensAwaited}, $N - 1, "$what: the others waited for it");
+}
+is($c->{CacheMisses}, 1, "$what: one miss");
+return $p;
+}
+
+# One process with threads for every request, server-status and a spare.
+held('threads of one process', threads => $N + 4);
+# A process for every request, server-status and a spare.
+my $p = held('processes', mpm => 'prefork', processes => $N + 2,
+             key => 'algorithm RSA -pkeyopt rsa_keygen_bits:4096');
+is(scalar keys %{ $p->pids('alice') }, $N, "processes: $N processes served them");
