@@ -49,6 +49,10 @@ int tjwt_stats_post_config(apr_pool_t *pconf, server_rec *s)
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
     apr_pool_userdata_get((void **)&shm, TJWT_STATS_SHM_KEY, pp);
+    /* A graceful restart into a build with more counters: a new segment
+     * (the old one stays with the process pool), not writes past it. */
+    if (shm && apr_shm_size_get(shm) < size)
+        shm = NULL;
     if (!shm) {
         rv = apr_shm_create(&shm, size, NULL, pp);
         if (rv != APR_SUCCESS) {
