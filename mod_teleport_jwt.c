@@ -78,6 +78,9 @@ static const command_rec tjwt_cmds[] = {
                   "none, or a mod_socache provider and its arguments, e.g. "
                   "shmcb, redis:host:port or memcache:host:port (default: "
                   "an in-process cache)"),
+    AP_INIT_TAKE1("TeleportJWTCacheSize", tjwt_cmd_cache_size, NULL, RSRC_CONF,
+                  "tokens each process keeps in memory, the least recently "
+                  "used evicted first (default 10000)"),
     /* An OAuth protected resource (docs/mcp-authorization.md). */
     AP_INIT_TAKE1("TeleportJWTOAuthResource", tjwt_cmd_oauth_resource, NULL,
                   RSRC_CONF | ACCESS_CONF,

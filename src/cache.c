@@ -188,6 +188,34 @@ apr_int64_t tjwt_cache_last_use(apr_int64_t iat, apr_int64_t exp)
     return iat + (exp - iat) / 2;
 }
 
+apr_int64_t tjwt_cache_refresh_at(apr_int64_t iat, apr_int64_t exp,
+                                  const char *ident, apr_size_t ident_len)
+{
+    apr_int64_t last = tjwt_cache_last_use(iat, exp);
+    apr_int64_t w = (exp - iat) / 8;
+    apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);
+    apr_size_t i;
+
+    /* Too short to refresh early: the half-life rule alone, so that a
+     * token of a few seconds is reused for its whole first half. */
+    if (w < 1)
+        return last + 1;
+    /* FNV-1a: not secret, only spread; and the same on every server,
+     * unlike the in-process cache's seeded hash. */
+    for (i = 0; i < ident_len; i++)
+        h = (h ^ (unsigned char)ident[i]) * APR_UINT64_C(0x100000001b3);
+    return last - w + (apr_int64_t)(h % (apr_uint64_t)w);
+}
+
+int tjwt_cache_refresh_due(apr_int64_t iat, apr_int64_t exp, apr_int64_t now,
+                           const char *ident, apr_size_t ident_len)
+{
+    if (!tjwt_cache_usable(iat, exp, now) ||
+        now < tjwt_cache_last_use(iat, exp) - (exp - iat) / 8)
+        return 0;
+    return now >= tjwt_cache_refresh_at(iat, exp, ident, ident_len);
+}
+
 char *tjwt_cache_entry_encode(apr_pool_t *p, const tjwt_cache_entry *e,
                               apr_size_t *len)
 {

@@ -80,6 +80,22 @@ int tjwt_cache_usable(apr_int64_t iat, apr_int64_t exp, apr_int64_t now);
  * rounded down. */
 apr_int64_t tjwt_cache_last_use(apr_int64_t iat, apr_int64_t exp);
 
+/* Refresh without storms (docs/cache.md): a usable token is made anew
+ * by the first request at or after its refresh point, while the others
+ * keep using it. The point lies in the last eighth of the lifetime's
+ * first half, [last_use - w, last_use - 1] with w = (exp - iat) / 8,
+ * at an offset derived from the key's encoding (FNV-1a): the same for
+ * an identity on every server and in every process, spread over w for
+ * identities whose tokens were made in the same second. With w = 0 (a
+ * lifetime under 8 s) it is last_use + 1: no early refresh. */
+apr_int64_t tjwt_cache_refresh_at(apr_int64_t iat, apr_int64_t exp,
+                                  const char *ident, apr_size_t ident_len);
+
+/* Whether a token is usable at now and due for refresh. Hashes the key
+ * only inside the window, so the hits before it cost nothing more. */
+int tjwt_cache_refresh_due(apr_int64_t iat, apr_int64_t exp, apr_int64_t now,
+                           const char *ident, apr_size_t ident_len);
+
 /* The stored form of an entry for a shared cache: a short versioned text
  * header ("tjwt1 iat exp mode\n") and the token. */
 char *tjwt_cache_entry_encode(apr_pool_t *p, const tjwt_cache_entry *e,

@@ -11,11 +11,19 @@
  * recently used entry makes room. */
 typedef struct tjwt_mem_cache tjwt_mem_cache;
 
-/* Sized for a server's working set of identities. The byte budget counts
- * each entry's token and key; 1,024 entries of a few KB each fit, and
- * with tokens at the default 8 KB maximum the budget evicts first. */
-#define TJWT_MEM_CACHE_ENTRIES 1024
-#define TJWT_MEM_CACHE_BYTES   (8 * 1024 * 1024)
+/* TeleportJWTCacheSize (docs/cache.md): the default holds the working
+ * set of thousands of users; the bound keeps a typo from reserving
+ * gigabytes in every child. */
+#define TJWT_CACHE_SIZE_DEFAULT 10000
+#define TJWT_CACHE_SIZE_MAX     1000000
+
+/* The byte budget for n entries, counting each entry's token and key: 2
+ * KiB an entry holds typical tokens (under 1 KiB with their keys), with
+ * at least 8 MiB so that a small cache still takes large tokens. */
+#define TJWT_MEM_CACHE_BYTES(n)                                                \
+    ((apr_size_t)(n)*2048 > (apr_size_t)8 * 1024 * 1024                        \
+         ? (apr_size_t)(n)*2048                                                \
+         : (apr_size_t)8 * 1024 * 1024)
 
 /* Creates a cache that lives as long as p. */
 apr_status_t tjwt_mem_cache_create(apr_pool_t *p, int entries,

@@ -336,17 +336,34 @@ static void tjwt_unlock(const tjwt_cache_conf *cc)
         apr_global_mutex_unlock(cc->mutex);
 }
 
-int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
-                    const tjwt_cache_ident *id, const tjwt_cache_key *k,
-                    tjwt_cache_entry *e)
+/* The marker of a token being made: not an entry (no version of the
+ * entry's header reads it as one), so that a reader that does not know
+ * it ignores it. */
+#define TJWT_MAKING     "tjwt1 making\n"
+#define TJWT_MAKING_LEN (sizeof(TJWT_MAKING) - 1)
+
+static int tjwt_is_making(const unsigned char *buf, unsigned int len)
+{
+    return len == TJWT_MAKING_LEN && memcmp(buf, TJWT_MAKING, len) == 0;
+}
+
+/* Looks k up; with mark, an absent key gets the marker in the same
+ * locked step, so that of the processes that miss together under a
+ * provider's mutex (shmcb) exactly one finds no marker. */
+static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
+                                 const tjwt_key *key,
+                                 const tjwt_cache_ident *id,
+                                 const tjwt_cache_key *k, tjwt_cache_entry *e,
+                                 int mark)
 {
     const tjwt_claims *asked = id->claims;
     unsigned int len;
     unsigned char *buf;
     apr_status_t rv;
+    int marked = 0;
 
     if (tjwt_backend_paused() || !k->has_digest)
-        return 0;
+        return TJWT_SHARED_MISS;
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
     len = (unsigned int)id->max_size + 128;
@@ -356,22 +373,31 @@ int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
     if (rv == APR_SUCCESS) {
         rv = cc->provider->retrieve(cc->instance, r->server, k->b,
                                     TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
+        /* A failed store only costs the others their wait. */
+        if (rv == APR_NOTFOUND && mark)
+            marked = cc->provider->store(
+                         cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                         apr_time_now() + TJWT_MAKING_TTL,
+                         (unsigned char *)TJWT_MAKING,
+                         (unsigned int)TJWT_MAKING_LEN, r->pool) == APR_SUCCESS;
         tjwt_unlock(cc);
     }
     if (rv == APR_NOTFOUND)
-        return 0;
+        return marked ? TJWT_SHARED_MARKED : TJWT_SHARED_MISS;
     if (rv != APR_SUCCESS) {
         tjwt_backend_failed(r, cc, rv, "a lookup");
-        return 0;
+        return TJWT_SHARED_MISS;
     }
+    if (tjwt_is_making(buf, len))
+        return TJWT_SHARED_MAKING;
     if (tjwt_cache_entry_decode(r->pool, (const char *)buf, len, e) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "mod_teleport_jwt: ignoring a cache entry that is not "
                       "ours");
-        return 0;
+        return TJWT_SHARED_MISS;
     }
     if (!tjwt_cache_usable(e->iat, e->exp, asked->iat))
-        return 0;
+        return TJWT_SHARED_MISS;
     if (!tjwt_cache_entry_matches(r->pool, e, key->jws_header,
                                   tjwt_jws_sig_len(key), asked)) {
         /* Whoever wrote it, it is not this identity's token. Whoever can
@@ -386,9 +412,35 @@ int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
                           "token that does not match the claims of %s; not "
                           "used (this warning repeats at most once a minute)",
                           cc->spec, asked->user);
-        return 0;
+        return TJWT_SHARED_MISS;
     }
-    return 1;
+    return TJWT_SHARED_HIT;
+}
+
+int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
+                    const tjwt_cache_ident *id, const tjwt_cache_key *k,
+                    tjwt_cache_entry *e)
+{
+    return tjwt_lookup(cc, r, key, id, k, e, 0) == TJWT_SHARED_HIT;
+}
+
+tjwt_shared_e tjwt_shared_get_or_mark(tjwt_cache_conf *cc, request_rec *r,
+                                      const tjwt_key *key,
+                                      const tjwt_cache_ident *id,
+                                      const tjwt_cache_key *k,
+                                      tjwt_cache_entry *e)
+{
+    return tjwt_lookup(cc, r, key, id, k, e, 1);
+}
+
+void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
+                        const tjwt_cache_key *k)
+{
+    if (tjwt_lock(cc) == APR_SUCCESS) {
+        cc->provider->remove(cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                             r->pool);
+        tjwt_unlock(cc);
+    }
 }
 
 void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,

@@ -51,6 +51,32 @@ int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
                     const tjwt_cache_ident *id, const tjwt_cache_key *k,
                     tjwt_cache_entry *e);
 
+/* What a lookup that may mark found. */
+typedef enum {
+    TJWT_SHARED_MISS,   /* no usable entry */
+    TJWT_SHARED_HIT,    /* *e is set */
+    TJWT_SHARED_MAKING, /* another process marked it: its token is coming */
+    TJWT_SHARED_MARKED  /* none: the marker is ours, make the token */
+} tjwt_shared_e;
+
+/* How long the marker of a token being made lives (docs/cache.md): past
+ * the wait of those who find it, in case its maker never stores. */
+#define TJWT_MAKING_TTL apr_time_from_sec(2)
+
+/* tjwt_shared_get, and when the key is absent, a short marker that a
+ * token for it is being made, set in the same locked step. Atomic only
+ * for a provider with a mutex (shmcb); with Redis or memcached two
+ * processes may both mark, and both sign. */
+tjwt_shared_e tjwt_shared_get_or_mark(tjwt_cache_conf *cc, request_rec *r,
+                                      const tjwt_key *key,
+                                      const tjwt_cache_ident *id,
+                                      const tjwt_cache_key *k,
+                                      tjwt_cache_entry *e);
+
+/* Removes our marker for k when no token came of it. */
+void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
+                        const tjwt_cache_key *k);
+
 /* Stores a freshly signed entry under k (its SHA-256 made), until its
  * half-life ends. */
 void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,

@@ -1,6 +1,7 @@
 /* Configuration: directive parsing happens here, once, so that the request
  * path only reads ready values. */
 #include "config.h"
+#include "cache_mem.h"
 #include "duration.h"
 #include "htaccess.h"
 #include "oauth_config.h"
@@ -158,8 +159,32 @@ void *tjwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     s->signing_key = TJWT_MERGE_PTR(signing_key);
     s->publish_keys = TJWT_MERGE_PTR(publish_keys);
     s->cache = TJWT_MERGE_PTR(cache);
+    s->cache_size = add->cache_size ? add->cache_size : base->cache_size;
     s->htaccess_headers = TJWT_MERGE_PTR(htaccess_headers);
     return s;
+}
+
+const char *tjwt_cmd_cache_size(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    tjwt_srv_conf *sc =
+        ap_get_module_config(cmd->server->module_config, &teleport_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end = NULL;
+    apr_int64_t n;
+
+    (void)dconf;
+    if (err)
+        return err;
+    n = apr_strtoi64(arg, &end, 10);
+    /* Each process allocates the slots at start: a bound keeps a typo
+     * from reserving gigabytes per child. */
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > TJWT_CACHE_SIZE_MAX)
+        return apr_psprintf(cmd->pool,
+                            "TeleportJWTCacheSize '%s': expected a number of "
+                            "tokens per process from 1 to %d (default %d)",
+                            arg, TJWT_CACHE_SIZE_MAX, TJWT_CACHE_SIZE_DEFAULT);
+    sc->cache_size = (int)n;
+    return NULL;
 }
 
 const char *tjwt_cmd_enable(cmd_parms *cmd, void *dconf, int on)

@@ -67,6 +67,7 @@ typedef struct {
     apr_array_header_t *publish_keys; /* tjwt_key *; NULL unset */
     tjwt_jwks *jwks;                  /* made in post_config */
     tjwt_cache_conf *cache;           /* NULL: the in-process cache */
+    int cache_size; /* TeleportJWTCacheSize; 0 unset (main server only) */
     /* TeleportJWTHtaccessHeaders: what .htaccess templates may name. */
     apr_array_header_t *htaccess_headers;
 } tjwt_srv_conf;
@@ -77,6 +78,7 @@ void *tjwt_create_srv_conf(apr_pool_t *p, server_rec *s);
 void *tjwt_merge_srv_conf(apr_pool_t *p, void *base, void *add);
 
 const char *tjwt_cmd_enable(cmd_parms *cmd, void *dconf, int on);
+const char *tjwt_cmd_cache_size(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_claims(cmd_parms *cmd, void *dconf, const char *arg);
 const char *tjwt_cmd_assertion_header(cmd_parms *cmd, void *dconf,
                                       const char *arg);

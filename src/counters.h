@@ -10,6 +10,7 @@ typedef enum {
     TJWT_STAT_MISSES,        /* lookups that found no usable token */
     TJWT_STAT_ERRORS,        /* cache backend failures (then bypassed) */
     TJWT_STAT_SIGN_FAILURES, /* tokens that could not be signed: a 500 */
+    TJWT_STAT_AWAITED,       /* hits that waited for another's signature */
     TJWT_STAT_COUNT
 } tjwt_stat_e;
 

@@ -21,11 +21,11 @@ static volatile apr_uint64_t *tjwt_counters = tjwt_local_counters;
 static const char *tjwt_cache_name = "in-process";
 
 static const char *const tjwt_stat_names[TJWT_STAT_COUNT] = {
-    "TokensSigned", "CacheHits", "CacheMisses", "CacheErrors",
-    "SigningFailures"};
+    "TokensSigned", "CacheHits",       "CacheMisses",
+    "CacheErrors",  "SigningFailures", "TokensAwaited"};
 static const char *const tjwt_stat_labels[TJWT_STAT_COUNT] = {
-    "Tokens signed", "Cache hits", "Cache misses", "Cache errors",
-    "Signing failures"};
+    "Tokens signed", "Cache hits",       "Cache misses",
+    "Cache errors",  "Signing failures", "Tokens awaited"};
 
 void tjwt_stats_inc(tjwt_stat_e which)
 {
@@ -49,6 +49,10 @@ int tjwt_stats_post_config(apr_pool_t *pconf, server_rec *s)
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
     apr_pool_userdata_get((void **)&shm, TJWT_STATS_SHM_KEY, pp);
+    /* A graceful restart into a build with more counters: a new segment
+     * (the old one stays with the process pool), not writes past it. */
+    if (shm && apr_shm_size_get(shm) < size)
+        shm = NULL;
     if (!shm) {
         rv = apr_shm_create(&shm, size, NULL, pp);
         if (rv != APR_SUCCESS) {

@@ -338,6 +338,55 @@ START_TEST(test_half_life)
 }
 END_TEST
 
+/* The refresh point: in the last eighth of the first half, fixed per
+ * key, spread between keys, and only where the token is usable. */
+START_TEST(test_refresh_window_and_jitter)
+{
+    apr_int64_t lo = IAT + 300 - 75, hi = IAT + 300 - 1, at, now;
+    apr_int64_t seen_min = hi, seen_max = lo;
+    char name[32];
+    int i, distinct = 0;
+    apr_int64_t first = 0;
+
+    for (i = 0; i < 1000; i++) {
+        apr_size_t n = (apr_size_t)apr_snprintf(name, sizeof(name), "u%d", i);
+
+        at = tjwt_cache_refresh_at(IAT, IAT + 600, name, n);
+        ck_assert(at >= lo && at <= hi);
+        /* A pure function of the key and the times. */
+        ck_assert_int_eq(at, tjwt_cache_refresh_at(IAT, IAT + 600, name, n));
+        /* The offset follows the token: the same for its next iat. */
+        ck_assert_int_eq(at - IAT,
+                         tjwt_cache_refresh_at(IAT + 500, IAT + 1100, name, n) -
+                             (IAT + 500));
+        for (now = IAT - 1; now <= IAT + 601; now++)
+            ck_assert_int_eq(
+                tjwt_cache_refresh_due(IAT, IAT + 600, now, name, n),
+                now >= at && now <= IAT + 300);
+        seen_min = at < seen_min ? at : seen_min;
+        seen_max = at > seen_max ? at : seen_max;
+        if (i == 0)
+            first = at;
+        else if (at != first)
+            distinct = 1;
+    }
+    /* Tokens made together are refreshed across the window. */
+    ck_assert(distinct);
+    ck_assert(seen_min <= lo + 5 && seen_max >= hi - 5);
+    /* Under 8 s there is no window: the half-life rule alone. */
+    ck_assert_int_eq(tjwt_cache_refresh_at(IAT, IAT + 7, "k", 1), IAT + 4);
+    for (now = IAT - 1; now <= IAT + 8; now++)
+        ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 7, now, "k", 1));
+    /* 8 s: a window of one second, the last usable one. */
+    ck_assert_int_eq(tjwt_cache_refresh_at(IAT, IAT + 8, "k", 1), IAT + 3);
+    ck_assert(tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 3, "k", 1));
+    ck_assert(tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 4, "k", 1));
+    ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 8, IAT + 2, "k", 1));
+    /* Never for a token from the future. */
+    ck_assert(!tjwt_cache_refresh_due(IAT, IAT + 600, IAT - 1, "k", 1));
+}
+END_TEST
+
 /* The rule and last_use agree on every second around the boundary. */
 START_TEST(test_half_life_agrees_with_last_use)
 {
@@ -761,6 +810,7 @@ Suite *tjwt_suite_cache(void)
     tcase_add_test(tc, test_mem_hit_and_half_life);
     tcase_add_test(tc, test_mem_replace);
     tcase_add_test(tc, test_mem_entry_bound_and_lru);
+    tcase_add_test(tc, test_refresh_window_and_jitter);
     tcase_add_test(tc, test_mem_byte_bound);
     tcase_add_test(tc, test_mem_keys_compared_whole);
 #if APR_HAS_THREADS

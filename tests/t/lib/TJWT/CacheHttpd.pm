@@ -12,7 +12,8 @@ use parent 'TJWT::Private';
 use LWP::UserAgent ();
 
 # %opt: mpm => 'event' (default) or 'prefork', processes => N (default 1),
-# key => PEM path, lines => [ more configuration ].
+# threads => per process (event; default 10), key => PEM path,
+# lines => [ more configuration ].
 sub write_cache_conf {
     my ($self, %opt) = @_;
     my $mods = $ENV{TJWT_APACHE_MODULES} or die 'TJWT_APACHE_MODULES unset';
@@ -20,6 +21,7 @@ sub write_cache_conf {
     my $dir  = $self->dir;
     my $mpm  = $opt{mpm} // 'event';
     my $n    = $opt{processes} // 1;
+    my $th   = $opt{threads} // 10;
 
     mkdir "$dir/htdocs";
     for my $sub ('', qw(aud iss mode roles life)) {
@@ -31,9 +33,9 @@ sub write_cache_conf {
     my @mpm = $mpm eq 'prefork'
         ? ("StartServers $n", "MinSpareServers $n", "MaxSpareServers $n",
            "ServerLimit $n", "MaxRequestWorkers $n")
-        : ("StartServers $n", "ServerLimit $n", 'ThreadsPerChild 10',
-           'MinSpareThreads 1', 'MaxSpareThreads ' . (10 * $n),
-           'MaxRequestWorkers ' . (10 * $n));
+        : ("StartServers $n", "ServerLimit $n", "ThreadsPerChild $th",
+           "ThreadLimit $th", 'MinSpareThreads 1',
+           'MaxSpareThreads ' . ($th * $n), 'MaxRequestWorkers ' . ($th * $n));
     my @lines = (
         "ServerRoot $dir",
         'ServerName cache.test',

@@ -1,0 +1,111 @@
+# One signature per identity per process (docs/cache.md): requests that
+# miss for a key while another thread of the process makes its token wait
+# for that token instead of signing again. The requests are held at a
+# barrier rather than raced: the shared cache's mutex is a lock file
+# (Mutex flock) that the test holds, so the first request to miss stops
+# in the shared lookup, inside its flight, until every other request is
+# being served; only then is the lock let go. Across processes (prefork,
+# a process per request) the first to take the lock leaves a "being
+# made" marker in the shared cache with its lookup, and every later one
+# finds it and waits for the token (or, last in line, finds the token).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test qw(-withtestmore);
+use Fcntl qw(:flock);
+use POSIX ();
+use Time::HiRes qw(sleep);
+use TJWT::CacheHttpd ();
+
+my $N = 16;
+
+plan skip_all => 'mod_socache_shmcb is not installed'
+    unless -e "$ENV{TJWT_APACHE_MODULES}/mod_socache_shmcb.so";
+plan tests => 13;
+
+
+# held(what, %conf): N requests for alice held at the lock, then let go;
+# returns the server, for its counters.
+sub held {
+my ($what, %conf) = @_;
+my $p = TJWT::CacheHttpd->new;
+my $d = $p->dir;
+# RSA signatures are deterministic: the counters, not the tokens, show
+# how many were made; RSA-4096's slowness keeps the other processes'
+# lookups inside the signature, where only the marker stops them.
+my $alg = delete $conf{key} // 'algorithm EC -pkeyopt ec_paramgen_curve:P-256';
+system("openssl genpkey -$alg -out $d/es.pem >/dev/null 2>&1") == 0
+    or die "openssl: $?";
+mkdir "$d/lock" or die $!;
+chmod 0777, "$d/lock";
+$p->write_cache_conf(key => "$d/es.pem", %conf,
+                     lines => [ 'TeleportJWTCache shmcb',
+                                "Mutex flock:$d/lock teleport-jwt-cache" ]);
+$p->start;
+$p->wait_idle($conf{mpm} && $conf{mpm} eq 'prefork' ? $N + 1 : 1);
+
+my ($lockfile) = glob "$d/lock/teleport-jwt-cache*";
+ok($lockfile, "$what: the shared cache has a lock file") or BAIL_OUT('no lock file');
+open my $lk, '>>', $lockfile or die "$lockfile: $!";
+flock($lk, LOCK_EX) or die "flock: $!";
+
+# Each request in a child of its own; the token comes back in a file.
+my @kids;
+for my $i (1 .. $N) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        my $t = $p->token('alice') // '';
+        open my $fh, '>', "$d/token.$i" or die $!;
+        print $fh $t;
+        close $fh;
+        # Not exit: the parent's server object would stop the server.
+        POSIX::_exit(0);
+    }
+    push @kids, $pid;
+}
+
+# Every request past reading its headers ('W'), and server-status's own.
+my $all = 0;
+for (1 .. 400) {
+    my $body = $p->ua->get($p->url('/server-status?auto'))->content;
+    my ($sb) = $body =~ /^Scoreboard: (\S+)$/m;
+    if (defined $sb && ($sb =~ tr/W//) >= $N + 1) { $all = 1; last }
+    sleep 0.025;
+}
+ok($all, "$what: all $N requests are being served while the first is held");
+# Time to reach the flight, well within its one-second wait.
+sleep 0.2;
+flock($lk, LOCK_UN);
+close $lk;
+waitpid $_, 0 for @kids;
+
+my %tokens;
+for my $i (1 .. $N) {
+    open my $fh, '<', "$d/token.$i" or next;
+    local $/;
+    my $t = <$fh>;
+    $tokens{$t}++ if length $t;
+}
+is_deeply([ values %tokens ], [$N], "$what: all $N requests got a token, the same one");
+my $c = $p->counters;
+is($c->{TokensSigned}, 1, "$what: one signature for them all");
+# In process the waiters are woken by the maker: all of them wait. Across
+# processes they take the lock one by one, and the last may find the
+# token stored already: a hit, waited for or not.
+if ($conf{mpm}) {
+    is($c->{CacheHits}, $N - 1, "$what: the others found it");
+    diag("$what: $c->{TokensAwaited} waited for the marker");
+}
+else {
+    is($c->{TokensAwaited}, $N - 1, "$what: the others waited for it");
+}
+is($c->{CacheMisses}, 1, "$what: one miss");
+return $p;
+}
+
+# One process with threads for every request, server-status and a spare.
+held('threads of one process', threads => $N + 4);
+# A process for every request, server-status and a spare.
+my $p = held('processes', mpm => 'prefork', processes => $N + 2,
+             key => 'algorithm RSA -pkeyopt rsa_keygen_bits:4096');
+is(scalar keys %{ $p->pids('alice') }, $N, "processes: $N processes served them");
