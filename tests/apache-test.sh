@@ -39,6 +39,17 @@ fi
 
 work=$(mktemp -d /tmp/tjwt-check.XXXXXX)
 cp -R "$top_srcdir/tests/t" "$top_srcdir/tests/verify" "$top_srcdir/tests/vectors" "$work/"
+# What a run in the source tree may have left (a generated key, logs, the
+# generated configuration) is not the suite's: each run starts without.
+rm -rf "$work/t/teleport-jwt" "$work/t/logs" "$work/t/conf/apache_test_config.pm"
+# The node verifiers of tests/verify find their packages (jose) from the
+# copy too: the tree's, or TJWT_NODE_ROOT's (a release tarball has none).
+for nm in "$top_srcdir/tests/node_modules" "${TJWT_NODE_ROOT:-/nonexistent}/tests/node_modules"; do
+    if [ -d "$nm" ]; then
+        ln -s "$nm" "$work/node_modules"
+        break
+    fi
+done
 chmod -R u+w,a+rX "$work"
 echo "== the suite runs from $work" >&2
 # Apache::Test builds its server from the modules of a base
