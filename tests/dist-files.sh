@@ -14,7 +14,11 @@ not_distributed='^(\.gitignore|\.ci/run)$'
 # In the tarball, not in git: what autoreconf generates.
 generated='^(configure|aclocal\.m4|Makefile\.in|tjwt_build\.h\.in|build-aux/[^/]+|m4/[^/]+\.m4)$'
 
-command -v git >/dev/null 2>&1 && git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1 ||
+# The source tree must be the checkout itself: make distcheck builds the
+# unpacked tarball inside the checkout, where git would answer for the
+# checkout around it.
+command -v git >/dev/null 2>&1 &&
+    [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ] ||
     tap_skip_all "not a git checkout: nothing to compare the tarball with"
 tmp=$(mktemp -d /tmp/tjwt-dist.XXXXXX)
 # make dist into a directory of our own: distdir names the tree the
