@@ -257,7 +257,7 @@ static apr_status_t tjwt_cache_destroy(void *data)
 }
 
 /* A cache is an optimisation and must never stop the server
- * (docs/cache.md, "When the cache fails"): the caller goes on without it. */
+ * (docs/cache.md, "When the shared cache fails"): the caller goes on without it. */
 static int tjwt_shared_failed(const tjwt_cache_conf *cc, server_rec *s,
                               apr_status_t rv, const char *what)
 {
