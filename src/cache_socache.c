@@ -3,7 +3,9 @@
  * post_config with a global mutex when it is not safe across processes,
  * and the mutex attached in child_init. What comes back from it is data
  * from outside the process, used only once it passes the checks of
- * cache.h. */
+ * cache.h. A failing backend is skipped by the whole process and tried by
+ * one request a second, with a fresh instance for redis and memcache
+ * (docs/cache.md, "When the shared cache fails"). */
 #include "cache_socache.h"
 #include "counters.h"
 #include "jws.h"
@@ -30,7 +32,7 @@ struct tjwt_cache_conf {
     apr_global_mutex_t *mutex; /* only when the provider needs one */
     server_rec *s;             /* for the provider's destroy */
     const char *args;          /* after the colon, for a fresh instance */
-    int renewable;             /* redis, memcache: see tjwt_backend_acquire */
+    int renewable;             /* redis, memcache: see tjwt_backend_new */
 };
 
 /* After a backend failure this process skips the shared layer, then lets
@@ -192,7 +194,7 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
         args = colon + 1;
     cc->args = args;
     /* Network providers whose connections die with their server, and
-     * whose state lives only in this process: see tjwt_backend_acquire. */
+     * whose state lives only in this process: see tjwt_backend_new. */
     cc->renewable = strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0;
     cc->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                       AP_SOCACHE_PROVIDER_VERSION);
@@ -257,7 +259,8 @@ static apr_status_t tjwt_cache_destroy(void *data)
 }
 
 /* A cache is an optimisation and must never stop the server
- * (docs/cache.md, "When the shared cache fails"): the caller goes on without it. */
+ * (docs/cache.md, "When the shared cache fails"): the caller goes on without
+ * it. */
 static int tjwt_shared_failed(const tjwt_cache_conf *cc, server_rec *s,
                               apr_status_t rv, const char *what)
 {
@@ -387,8 +390,7 @@ static void tjwt_backend_free(tjwt_cache_conf *cc, tjwt_backend *b)
 /* The instance a call may use, or NULL while the backend is down and it is
  * not this call's turn to try it. *probe says that it is: the call's
  * outcome then decides for the process (tjwt_backend_release). */
-static tjwt_backend *tjwt_backend_acquire(tjwt_cache_conf *cc, request_rec *r,
-                                          int *probe)
+static tjwt_backend *tjwt_backend_acquire(tjwt_cache_conf *cc, int *probe)
 {
     tjwt_backend *b = NULL;
     apr_time_t now;
@@ -414,7 +416,9 @@ static tjwt_backend *tjwt_backend_acquire(tjwt_cache_conf *cc, request_rec *r,
     tjwt_be_unlock();
     if (!*probe)
         return b;
-    b = cc->renewable ? tjwt_backend_new(cc, r->server) : tjwt_be.cur;
+    /* The main server's: the providers read RedisTimeout and the like
+     * from its configuration, and do not merge theirs into virtual hosts. */
+    b = cc->renewable ? tjwt_backend_new(cc, cc->s) : tjwt_be.cur;
     tjwt_be_lock();
     if (b)
         b->refs++;
@@ -523,7 +527,7 @@ static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
     int marked = 0, probe;
     tjwt_backend *b;
 
-    if (!k->has_digest || !(b = tjwt_backend_acquire(cc, r, &probe)))
+    if (!k->has_digest || !(b = tjwt_backend_acquire(cc, &probe)))
         return TJWT_SHARED_MISS;
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
@@ -600,7 +604,7 @@ void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
     apr_status_t rv;
     int probe;
 
-    if (!(b = tjwt_backend_acquire(cc, r, &probe)))
+    if (!(b = tjwt_backend_acquire(cc, &probe)))
         return;
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
@@ -630,7 +634,7 @@ void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
     if (expiry - apr_time_now() < apr_time_from_sec(1))
         return;
     data = tjwt_cache_entry_encode(r->pool, e, &len);
-    if (!(b = tjwt_backend_acquire(cc, r, &probe)))
+    if (!(b = tjwt_backend_acquire(cc, &probe)))
         return;
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
