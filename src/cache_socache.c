@@ -3,7 +3,9 @@
  * post_config with a global mutex when it is not safe across processes,
  * and the mutex attached in child_init. What comes back from it is data
  * from outside the process, used only once it passes the checks of
- * cache.h. */
+ * cache.h. A failing backend is skipped by the whole process and tried by
+ * one request a second, with a fresh instance for redis and memcache
+ * (docs/cache.md, "When the shared cache fails"). */
 #include "cache_socache.h"
 #include "counters.h"
 #include "jws.h"
@@ -29,22 +31,46 @@ struct tjwt_cache_conf {
     ap_socache_instance_t *instance;
     apr_global_mutex_t *mutex; /* only when the provider needs one */
     server_rec *s;             /* for the provider's destroy */
+    const char *args;          /* after the colon, for a fresh instance */
+    int renewable;             /* redis, memcache: see tjwt_backend_new */
 };
 
-/* After a backend failure this process signs without the backend for a
- * few seconds: a dead Redis then costs no connect attempt per request,
- * and the provider's own error lines come at most once per pause. */
-#define TJWT_CACHE_PAUSE 5
-/* The module's warning about a failing backend, at most this often. */
+/* After a backend failure this process skips the shared layer, then lets
+ * one request a second try it (docs/cache.md, "When the shared cache
+ * fails"): a dead Redis costs no connect attempt per request, and the
+ * first request that gets an answer ends the pause at once. */
+#define TJWT_CACHE_PROBE_EVERY apr_time_from_sec(1)
+/* The warning about entries that are not the identity's token, at most
+ * this often. */
 #define TJWT_CACHE_WARN_EVERY 60
 
-/* Per process: the failure state above (Unix seconds; 32 bits last until
- * 2106). */
-static volatile apr_uint32_t tjwt_paused_until;
-static volatile apr_uint32_t tjwt_warned_at;
+/* One provider instance and the calls in flight on it: an instance is
+ * replaced while other threads may still be using it. */
+typedef struct {
+    ap_socache_instance_t *inst;
+    apr_pool_t *pool; /* NULL for the one made at start-up (in pconf) */
+    int refs;
+} tjwt_backend;
+
+/* The process-wide state of the shared layer: one back-off per process,
+ * whatever the number of pooled connections that fail. */
+static struct {
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock; /* over all of this but down's fast read */
+#endif
+    volatile apr_uint32_t down; /* read without the lock on every call */
+    apr_time_t down_since, probe_at;
+    int probing; /* a request is trying the backend */
+    tjwt_backend first, *cur;
+} tjwt_be;
+
 /* The same for entries that are not the identity's token. */
 static volatile apr_uint32_t tjwt_mismatch_warned_at;
 
+/* Hints for shmcb's sizing: a SHA-256 key and a token of about a
+ * kilobyte; expired entries swept every minute. */
+static struct ap_socache_hints tjwt_hints = {TJWT_CACHE_KEY_LEN, 1024,
+                                             apr_time_from_sec(60)};
 /* What a shared-cache lookup retrieves into. The provider cannot say an
  * entry's size before copying it, so the buffer must hold the longest
  * token TeleportJWTMaxSize allows (up to a megabyte): one such buffer per
@@ -166,6 +192,10 @@ const char *tjwt_cmd_cache(cmd_parms *cmd, void *dconf, const char *arg)
         colon ? apr_pstrmemdup(cmd->pool, arg, (apr_size_t)(colon - arg)) : arg;
     if (colon)
         args = colon + 1;
+    cc->args = args;
+    /* Network providers whose connections die with their server, and
+     * whose state lives only in this process: see tjwt_backend_new. */
+    cc->renewable = strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0;
     cc->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                       AP_SOCACHE_PROVIDER_VERSION);
     if (!cc->provider) {
@@ -229,7 +259,8 @@ static apr_status_t tjwt_cache_destroy(void *data)
 }
 
 /* A cache is an optimisation and must never stop the server
- * (docs/cache.md, "When the cache fails"): the caller goes on without it. */
+ * (docs/cache.md, "When the shared cache fails"): the caller goes on without
+ * it. */
 static int tjwt_shared_failed(const tjwt_cache_conf *cc, server_rec *s,
                               apr_status_t rv, const char *what)
 {
@@ -242,10 +273,6 @@ static int tjwt_shared_failed(const tjwt_cache_conf *cc, server_rec *s,
 
 int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s)
 {
-    /* Hints for shmcb's sizing: a SHA-256 key and a token of about a
-     * kilobyte; expired entries swept every minute. */
-    static struct ap_socache_hints hints = {TJWT_CACHE_KEY_LEN, 1024,
-                                            apr_time_from_sec(60)};
     apr_status_t rv;
 
     cc->s = s;
@@ -255,7 +282,7 @@ int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s)
         if (rv != APR_SUCCESS)
             return tjwt_shared_failed(cc, s, rv, "cannot create its mutex");
     }
-    rv = cc->provider->init(cc->instance, TJWT_CACHE_NAMESPACE, &hints, s,
+    rv = cc->provider->init(cc->instance, TJWT_CACHE_NAMESPACE, &tjwt_hints, s,
                             pconf);
     if (rv != APR_SUCCESS)
         return tjwt_shared_failed(cc, s, rv, "cannot initialise the cache");
@@ -269,9 +296,23 @@ int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
 {
     apr_status_t rv;
 
-    tjwt_paused_until = 0;
-    tjwt_warned_at = 0;
+    memset(&tjwt_be, 0, sizeof(tjwt_be));
+    tjwt_be.first.inst = cc->instance;
+    tjwt_be.first.refs = 1; /* as the current one */
+    tjwt_be.cur = &tjwt_be.first;
     tjwt_mismatch_warned_at = 0;
+#if APR_HAS_THREADS
+    rv = apr_thread_mutex_create(&tjwt_be.lock, APR_THREAD_MUTEX_DEFAULT,
+                                 pchild);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "mod_teleport_jwt: TeleportJWTCache %s: cannot create "
+                     "its lock in this child; it uses the in-process cache "
+                     "only",
+                     cc->spec);
+        return -1;
+    }
+#endif
 #if APR_HAS_THREADS
     tjwt_scratch_key = NULL;
     rv = apr_threadkey_private_create(&tjwt_scratch_key, tjwt_scratch_free,
@@ -299,30 +340,153 @@ int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
     return 0;
 }
 
-/* Counts a backend failure, pauses the backend in this process and warns,
- * at most once a minute per process. */
-static void tjwt_backend_failed(request_rec *r, const tjwt_cache_conf *cc,
-                                apr_status_t rv, const char *what)
+static void tjwt_be_lock(void)
 {
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
-    apr_uint32_t last = apr_atomic_read32(&tjwt_warned_at);
-
-    tjwt_stats_inc(TJWT_STAT_ERRORS);
-    apr_atomic_set32(&tjwt_paused_until, now + TJWT_CACHE_PAUSE);
-    if ((last == 0 || now - last >= TJWT_CACHE_WARN_EVERY) &&
-        apr_atomic_cas32(&tjwt_warned_at, now, last) == last)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "mod_teleport_jwt: TeleportJWTCache %s: %s failed; "
-                      "tokens are signed without the cache for the next "
-                      "%d s (this warning repeats at most once a minute)",
-                      cc->spec, what, TJWT_CACHE_PAUSE);
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(tjwt_be.lock);
+#endif
 }
 
-static int tjwt_backend_paused(void)
+static void tjwt_be_unlock(void)
 {
-    apr_uint32_t until = apr_atomic_read32(&tjwt_paused_until);
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(tjwt_be.lock);
+#endif
+}
 
-    return until && (apr_uint32_t)apr_time_sec(apr_time_now()) < until;
+/* A fresh instance of a network provider: no pooled connection, and none
+ * of the provider's own dead-server state. Each pooled connection that
+ * outlived its server fails once and makes mod_socache_redis or
+ * _memcache skip the server for 5 s again; with a few of them a restarted
+ * server stayed unused for 10 to 20 s. Made by the probing request only,
+ * in a pool of its own (the child's pool is not for threads to share). */
+static tjwt_backend *tjwt_backend_new(tjwt_cache_conf *cc, server_rec *s)
+{
+    tjwt_backend *b;
+    apr_pool_t *p;
+
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS)
+        return NULL;
+    b = apr_pcalloc(p, sizeof(*b));
+    b->pool = p;
+    if (cc->provider->create(&b->inst, cc->args, p, p) != NULL ||
+        cc->provider->init(b->inst, TJWT_CACHE_NAMESPACE, &tjwt_hints, s, p) !=
+            APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    return b;
+}
+
+static void tjwt_backend_free(tjwt_cache_conf *cc, tjwt_backend *b)
+{
+    /* The start-up instance belongs to pconf and its cleanup. */
+    if (b->pool) {
+        cc->provider->destroy(b->inst, cc->s);
+        apr_pool_destroy(b->pool);
+    }
+}
+
+/* The instance a call may use, or NULL while the backend is down and it is
+ * not this call's turn to try it. *probe says that it is: the call's
+ * outcome then decides for the process (tjwt_backend_release). */
+static tjwt_backend *tjwt_backend_acquire(tjwt_cache_conf *cc, int *probe)
+{
+    tjwt_backend *b = NULL;
+    apr_time_t now;
+
+    *probe = 0;
+    if (!apr_atomic_read32(&tjwt_be.down)) {
+        tjwt_be_lock();
+        b = tjwt_be.cur;
+        b->refs++;
+        tjwt_be_unlock();
+        return b;
+    }
+    now = apr_time_now();
+    tjwt_be_lock();
+    if (!tjwt_be.down) {
+        b = tjwt_be.cur;
+        b->refs++;
+    }
+    else if (!tjwt_be.probing && now >= tjwt_be.probe_at) {
+        tjwt_be.probing = 1;
+        *probe = 1;
+    }
+    tjwt_be_unlock();
+    if (!*probe)
+        return b;
+    /* The main server's: the providers read RedisTimeout and the like
+     * from its configuration, and do not merge theirs into virtual hosts. */
+    b = cc->renewable ? tjwt_backend_new(cc, cc->s) : tjwt_be.cur;
+    tjwt_be_lock();
+    if (b)
+        b->refs++;
+    else {
+        tjwt_be.probing = 0;
+        tjwt_be.probe_at = now + TJWT_CACHE_PROBE_EVERY;
+    }
+    tjwt_be_unlock();
+    return b;
+}
+
+/* Ends a call with its status. A failure (anything but found or not
+ * found) puts the process's backend down, logged once; a probe that gets
+ * an answer brings it back at once, logged once. */
+static void tjwt_backend_release(tjwt_cache_conf *cc, request_rec *r,
+                                 tjwt_backend *b, int probe, apr_status_t rv,
+                                 const char *what)
+{
+    int ok = rv == APR_SUCCESS || rv == APR_NOTFOUND;
+    int went_down = 0, came_back = 0;
+    tjwt_backend *retired = NULL;
+    apr_time_t now = apr_time_now(), since = 0;
+
+    if (!ok)
+        tjwt_stats_inc(TJWT_STAT_ERRORS);
+    tjwt_be_lock();
+    if (probe) {
+        tjwt_be.probing = 0;
+        if (ok) {
+            if (b != tjwt_be.cur) {
+                /* The current one holds a reference of its own. */
+                retired = tjwt_be.cur;
+                tjwt_be.cur = b;
+                b->refs++;
+                if (--retired->refs > 0)
+                    retired = NULL;
+            }
+            since = tjwt_be.down_since;
+            apr_atomic_set32(&tjwt_be.down, 0);
+            came_back = 1;
+        }
+        else
+            tjwt_be.probe_at = now + TJWT_CACHE_PROBE_EVERY;
+    }
+    else if (!ok && !tjwt_be.down) {
+        tjwt_be.down_since = now;
+        tjwt_be.probe_at = now + TJWT_CACHE_PROBE_EVERY;
+        apr_atomic_set32(&tjwt_be.down, 1);
+        went_down = 1;
+    }
+    if (--b->refs > 0)
+        b = NULL; /* still in use, or current */
+    tjwt_be_unlock();
+    if (b)
+        tjwt_backend_free(cc, b);
+    if (retired)
+        tjwt_backend_free(cc, retired);
+    if (went_down)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      "mod_teleport_jwt: TeleportJWTCache %s: %s failed; "
+                      "tokens are signed without the shared cache until it "
+                      "answers again (tried once a second)",
+                      cc->spec, what);
+    else if (came_back)
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                      "mod_teleport_jwt: TeleportJWTCache %s answers again "
+                      "after %" APR_TIME_T_FMT " ms; the shared cache is used",
+                      cc->spec, apr_time_as_msec(now - since));
 }
 
 static apr_status_t tjwt_lock(const tjwt_cache_conf *cc)
@@ -360,9 +524,10 @@ static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
     unsigned int len;
     unsigned char *buf;
     apr_status_t rv;
-    int marked = 0;
+    int marked = 0, probe;
+    tjwt_backend *b;
 
-    if (tjwt_backend_paused() || !k->has_digest)
+    if (!k->has_digest || !(b = tjwt_backend_acquire(cc, &probe)))
         return TJWT_SHARED_MISS;
     /* Room for the longest token the configuration allows and the
      * entry's short header. */
@@ -371,23 +536,22 @@ static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
         buf = apr_palloc(r->pool, len);
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
-        rv = cc->provider->retrieve(cc->instance, r->server, k->b,
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
                                     TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
         /* A failed store only costs the others their wait. */
         if (rv == APR_NOTFOUND && mark)
             marked = cc->provider->store(
-                         cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                         b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
                          apr_time_now() + TJWT_MAKING_TTL,
                          (unsigned char *)TJWT_MAKING,
                          (unsigned int)TJWT_MAKING_LEN, r->pool) == APR_SUCCESS;
         tjwt_unlock(cc);
     }
+    tjwt_backend_release(cc, r, b, probe, rv, "a lookup");
     if (rv == APR_NOTFOUND)
         return marked ? TJWT_SHARED_MARKED : TJWT_SHARED_MISS;
-    if (rv != APR_SUCCESS) {
-        tjwt_backend_failed(r, cc, rv, "a lookup");
+    if (rv != APR_SUCCESS)
         return TJWT_SHARED_MISS;
-    }
     if (tjwt_is_making(buf, len))
         return TJWT_SHARED_MAKING;
     if (tjwt_cache_entry_decode(r->pool, (const char *)buf, len, e) != 0) {
@@ -436,11 +600,19 @@ tjwt_shared_e tjwt_shared_get_or_mark(tjwt_cache_conf *cc, request_rec *r,
 void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
                         const tjwt_cache_key *k)
 {
-    if (tjwt_lock(cc) == APR_SUCCESS) {
-        cc->provider->remove(cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN,
-                             r->pool);
+    tjwt_backend *b;
+    apr_status_t rv;
+    int probe;
+
+    if (!(b = tjwt_backend_acquire(cc, &probe)))
+        return;
+    rv = tjwt_lock(cc);
+    if (rv == APR_SUCCESS) {
+        rv = cc->provider->remove(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                                  r->pool);
         tjwt_unlock(cc);
     }
+    tjwt_backend_release(cc, r, b, probe, rv, "removing a marker");
 }
 
 void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
@@ -450,8 +622,10 @@ void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
     apr_size_t len;
     char *data;
     apr_status_t rv;
+    tjwt_backend *b;
+    int probe;
 
-    if (tjwt_backend_paused() || !k->has_digest)
+    if (!k->has_digest)
         return;
     /* The entry lives until its half-life ends. Redis and memcached count
      * in whole seconds, and read 0 as "never" or refuse it: a token with
@@ -460,13 +634,14 @@ void tjwt_shared_put(tjwt_cache_conf *cc, request_rec *r,
     if (expiry - apr_time_now() < apr_time_from_sec(1))
         return;
     data = tjwt_cache_entry_encode(r->pool, e, &len);
+    if (!(b = tjwt_backend_acquire(cc, &probe)))
+        return;
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
-        rv = cc->provider->store(
-            cc->instance, r->server, k->b, TJWT_CACHE_KEY_LEN, expiry,
-            (unsigned char *)data, (unsigned int)len, r->pool);
+        rv = cc->provider->store(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                                 expiry, (unsigned char *)data,
+                                 (unsigned int)len, r->pool);
         tjwt_unlock(cc);
     }
-    if (rv != APR_SUCCESS)
-        tjwt_backend_failed(r, cc, rv, "storing a token");
+    tjwt_backend_release(cc, r, b, probe, rv, "storing a token");
 }

@@ -100,7 +100,7 @@ sub fleet {
     $errors += $_->counters->{CacheErrors} for @servers;
     cmp_ok($errors, '>=', 1, "$kind: the failures are counted");
     my $warnings = 0;
-    $warnings += () = $_->error_log =~ /TeleportJWTCache \Q$kind\E:\S+: .* failed; tokens are signed without the cache/g
+    $warnings += () = $_->error_log =~ /TeleportJWTCache \Q$kind\E:\S+: .* failed; tokens are signed without the shared cache/g
         for @servers;
     ok($warnings >= 1 && $warnings <= 4,
        "$kind: warned once per process, not per request ($warnings)");

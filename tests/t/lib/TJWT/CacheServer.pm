@@ -29,6 +29,20 @@ sub start {
     my $self = bless { kind => $kind, port => free_port(),
                        dir => tempdir('tjwt-cache-XXXXXX', TMPDIR => 1,
                                       CLEANUP => 1) }, $class;
+    return $self->spawn;
+}
+
+# Starts the server again, empty, on the same port, after stop: a cache
+# server that crashed and came back.
+sub restart {
+    my ($self) = @_;
+    $self->stop;
+    return $self->spawn;
+}
+
+sub spawn {
+    my ($self) = @_;
+    my $kind = $self->{kind};
     my @cmd = $kind eq 'redis'
         ? ($BIN{redis}, '--port', $self->{port}, '--bind', '127.0.0.1',
            '--dir', $self->{dir}, '--save', '', '--appendonly', 'no',
