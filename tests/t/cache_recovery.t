@@ -27,16 +27,7 @@ for my $kind (qw(redis memcache)) {
 sub recovery {
     my ($kind) = @_;
     my $cache = TJWT::CacheServer->start($kind);
-    my @servers = map { TJWT::CacheHttpd->new } 1 .. 2;
-    my $key = $servers[0]->dir . '/es256.pem';
-    system("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
-           . "-out $key >/dev/null 2>&1") == 0 or die "openssl: $?";
-    chmod 0644, $key;
-    for my $s (@servers) {
-        $s->write_cache_conf(key => $key, processes => 2,
-                             lines => [ "TeleportJWTCache $kind:" . $cache->addr ]);
-        $s->start;
-    }
+    my @servers = TJWT::CacheHttpd->fleet_of_two($kind, $cache);
     my ($a, $b) = @servers;
     my (@failed, @wrong);
     my $get = sub {

@@ -107,6 +107,24 @@ sub counters {
     return \%c;
 }
 
+# Two servers of a fleet: one ES256 key, two event processes each, both
+# using the cache server $cache (a TJWT::CacheServer) as TeleportJWTCache
+# $kind; started. Returns them.
+sub fleet_of_two {
+    my ($class, $kind, $cache) = @_;
+    my @servers = map { $class->new } 1 .. 2;
+    my $key = $servers[0]->dir . '/es256.pem';
+    system("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+           . "-out $key >/dev/null 2>&1") == 0 or die "openssl: $?";
+    chmod 0644, $key;
+    for my $s (@servers) {
+        $s->write_cache_conf(key => $key, processes => 2,
+                             lines => [ "TeleportJWTCache $kind:" . $cache->addr ]);
+        $s->start;
+    }
+    return @servers;
+}
+
 # Waits (10 s at most) until n workers are idle on server-status: a
 # prefork child still starting would let the first child, busy with a
 # kept-alive connection, take the next one once it times out.
