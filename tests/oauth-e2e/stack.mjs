@@ -67,15 +67,19 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
       '    TeleportJWTTrait email "%{env:OAUTH_CLAIM_email}"',
     ];
   }
-  // mod_auth_openidc 2.4.12 checks neither aud nor iss: Require claim
-  // does, and all three must hold. Its claims reach this module as
-  // OIDC_CLAIM_* variables; it forwards Authorization unless told not to.
+  // mod_auth_openidc 2.4.12 checks neither aud nor iss, and takes a token
+  // without exp: Require claim and Require expr do, and all must hold.
+  // Its claims reach this module as OIDC_CLAIM_* variables; it forwards
+  // Authorization unless told not to.
   return [
     '    AuthType oauth20',
     '    <RequireAll>',
     '        Require valid-user',
     `        Require claim aud:${resource}`,
     `        Require claim iss:${issuer}`,
+    // exp is optional in 2.4.12: require it. %{REMOTE_USER} makes the
+    // expression wait for authentication (else it is checked before).
+    '        Require expr "-n %{REMOTE_USER} && env(\'OIDC_CLAIM_exp\') =~ /^[0-9]+$/"',
     '    </RequireAll>',
     '    OIDCPassClaimsAs environment',
     '    RequestHeader unset Authorization',
@@ -83,6 +87,7 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
     '    TeleportJWTUser "%{env:OIDC_CLAIM_sub}"',
     '    TeleportJWTRoles "%{env:OIDC_CLAIM_groups}"',
     '    TeleportJWTTrait email "%{env:OIDC_CLAIM_email}"',
+    // The default, %{env:OAUTH_EXPIRES}, is AuthType TeleportOAuth's.
     '    TeleportJWTExpiry "%{env:OIDC_CLAIM_exp}"',
   ];
 }
