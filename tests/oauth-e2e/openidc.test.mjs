@@ -5,14 +5,17 @@
 // from the module's own checks is in the challenges, and is one of the
 // pitfalls of docs/mcp-authorization-openidc-notes.md.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 
+import { registerMachineClient } from './client.mjs';
+import { clientCredentialsToken, handMadeToken, rawInitialize, reached } from './raw.mjs';
 import { defineSuite } from './suite.mjs';
 
 // The refusals that come from a failed Require: mod_auth_openidc sends no
 // challenge, the module's is the only one (no error code).
 const BY_REQUIRE = new Set(['aud', 'iss', 'no exp']);
 
-defineSuite('openidc', {
+const openidcStack = defineSuite('openidc', {
   // mod_auth_openidc names an error even when there was no token (RFC
   // 6750 §3.1 says not to); the module adds resource_metadata to it.
   noToken: (r) => assert.match(r.wwwAuthenticate, /^Bearer error="invalid_request", error_description="No bearer token found in the request", resource_metadata=/),
@@ -25,4 +28,29 @@ defineSuite('openidc', {
         `${name}: ${r.wwwAuthenticate}`);
     }
   },
+});
+
+// Why the Require lines: without them, 2.4.12 takes a token of its
+// authorization server for another resource, from another issuer, or
+// without exp (GHSA-wcvh-g65p-v576, fixed in 2.4.20 only).
+test('openidc: without Require claim, 2.4.12 accepts what it should refuse (/unsafe/mcp)', { timeout: 60_000 }, async () => {
+  const stack = openidcStack();
+  const unsafe = stack.mcpUrl.replace('/mcp', '/unsafe/mcp');
+  const machine = await registerMachineClient(stack.issuer);
+  const tokens = {
+    'another resource': await clientCredentialsToken(machine, stack.otherResource),
+    'another issuer': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
+      { iss: 'https://issuer.example.test', aud: stack.resource }),
+    'no exp': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
+      { iss: stack.issuer, aud: stack.resource, exp: null }),
+  };
+  for (const [what, token] of Object.entries(tokens)) {
+    const before0 = reached(stack);
+    const r = await rawInitialize(unsafe, { Authorization: `Bearer ${token}` });
+    assert.equal(r.status, 200, `${what}: accepted by mod_auth_openidc alone`);
+    assert.equal(reached(stack), before0 + 1, `${what}: reached the MCP server`);
+    // And refused where the claims are required.
+    const safe = await rawInitialize(stack.mcpUrl, { Authorization: `Bearer ${token}` });
+    assert.equal(safe.status, 401, `${what}: refused on /mcp`);
+  }
 });

@@ -92,6 +92,25 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
   ];
 }
 
+// What mod_auth_openidc 2.4.12 alone accepts: AuthType oauth20 and
+// Require valid-user, no Require claim. For the test that shows why the
+// claims must be required; never a configuration to copy.
+function unsafeOpenidcLines(stack) {
+  return [
+    '<Location /unsafe/mcp>',
+    '    AuthType oauth20',
+    '    Require valid-user',
+    '    OIDCPassClaimsAs environment',
+    '    RequestHeader unset Authorization',
+    '    TeleportJWT On',
+    `    TeleportJWTIssuer ${TELEPORT_ISSUER}`,
+    `    TeleportJWTAudience ${stack.resource}`,
+    '    TeleportJWTUser "%{env:OIDC_CLAIM_sub}"',
+    `    ProxyPass ${stack.mcp.url}`,
+    '</Location>',
+  ];
+}
+
 // mod_auth_openidc's server-wide settings for AuthType oauth20.
 function openidcServerLines({ dir, jwksUrl, ca }) {
   return [
@@ -100,8 +119,6 @@ function openidcServerLines({ dir, jwksUrl, ca }) {
     'OIDCOAuthSSLValidateServer On',
     `OIDCCABundlePath ${ca}`,
     'OIDCOAuthRemoteUserClaim sub',
-    // Used for its state cookies only; no OpenID Connect login here.
-    `OIDCCryptoPassphrase ${Buffer.from(dir).toString('base64url')}`,
     `OIDCCacheDir ${dir}`,
     'LogLevel info teleport_jwt:debug auth_openidc:info',
   ];
@@ -155,6 +172,7 @@ export async function startStack({ dir, mode = 'module', log = () => {}, asPort,
         `    TeleportJWTAudience ${stack.resource}`,
         `    ProxyPass ${stack.mcp.url} flushpackets=on timeout=300 ttl=60`,
         '</Location>',
+        ...(mode === 'openidc' ? unsafeOpenidcLines(stack) : []),
       ],
     });
     const r = spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256',

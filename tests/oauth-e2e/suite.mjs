@@ -14,7 +14,8 @@ const TIMEOUT = { timeout: 90_000 };
 
 // expect.refusal(name, answer): asserts the answer to a refused token
 // (status and challenge) for this configuration; expect.noToken likewise
-// for a request without one.
+// for a request without one. Returns a function that gives the stack, for
+// the caller's own tests.
 export function defineSuite(mode, expect) {
   // Top-level tests, each a result of make check's TAP.
   const it = (name, fn) => test(`${mode}: ${name}`, TIMEOUT, fn);
@@ -176,4 +177,5 @@ export function defineSuite(mode, expect) {
       assert.ok(e.verified, `every request that reached the server verified: ${JSON.stringify(e)}`);
     }
   });
+  return () => stack;
 }
