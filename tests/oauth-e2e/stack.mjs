@@ -5,9 +5,10 @@
 //
 //   module    AuthType TeleportOAuth (this module checks the token)
 //   openidc   Debian's mod_auth_openidc 2.4.12, AuthType oauth20, made
-//             safe with Require claim aud/iss (docs/mcp-authorization-
-//             openidc-notes.md); this module adds the challenge's
-//             resource_metadata, serves the metadata and makes the token
+//             safe with Require claim (aud, iss) and Require expr (exp);
+//             this module adds the challenge's resource_metadata, serves
+//             the metadata and makes the token. The pitfalls are in
+//             docs/mcp-authorization-openidc-notes.md.
 //
 // The test CA must exist before node starts (Node's fetch takes extra CAs
 // from NODE_EXTRA_CA_CERTS at start-up only): tests/oauth-e2e/make-ca.sh
@@ -112,14 +113,13 @@ function unsafeOpenidcLines(stack) {
 }
 
 // mod_auth_openidc's server-wide settings for AuthType oauth20.
-function openidcServerLines({ dir, jwksUrl, ca }) {
+function openidcServerLines({ jwksUrl, ca }) {
   return [
     `LoadModule auth_openidc_module "${OPENIDC_SO}"`,
     `OIDCOAuthVerifyJwksUri ${jwksUrl}`,
     'OIDCOAuthSSLValidateServer On',
     `OIDCCABundlePath ${ca}`,
     'OIDCOAuthRemoteUserClaim sub',
-    `OIDCCacheDir ${dir}`,
     'LogLevel info teleport_jwt:debug auth_openidc:info',
   ];
 }
@@ -156,7 +156,7 @@ export async function startStack({ dir, mode = 'module', log = () => {}, asPort,
       ports: [port],
       confFn: () => [
         `TeleportJWTSigningKey "${dir}/teleport.pem"`,
-        ...(mode === 'openidc' ? openidcServerLines({ dir, jwksUrl: stack.asJwks, ca }) : []),
+        ...(mode === 'openidc' ? openidcServerLines({ jwksUrl: stack.asJwks, ca }) : []),
         '<Location /.well-known/jwks.json>',
         '    SetHandler teleport-jwks',
         '    Require all granted',
