@@ -80,7 +80,6 @@ export async function startAuthServer({
     // The resource's scope too: MCP clients register with the scopes of the
     // resource metadata, and registration checks them against this list.
     scopes: ['openid', 'offline_access', RESOURCE_SCOPE],
-    claims: { openid: ['sub'], email: ['email'], groups: ['groups'] },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
