@@ -1,6 +1,6 @@
 // The end-to-end OAuth suite with Debian's mod_auth_openidc 2.4.12 checking
-// the access tokens (AuthType oauth20; Require claim for aud and iss,
-// Require expr for exp) and the module adding resource_metadata, serving
+// the access tokens (AuthType oauth20; Require claim for aud, iss and
+// scope, Require expr for exp) and the module adding resource_metadata, serving
 // the metadata and making the MCP server's token: suite.mjs. What differs
 // from the module's own checks is in the challenges, and is one of the
 // pitfalls of docs/mcp-authorization-openidc-notes.md.
@@ -19,6 +19,12 @@ const openidcStack = defineSuite('openidc', {
   // mod_auth_openidc names an error even when there was no token (RFC
   // 6750 §3.1 says not to); the module adds resource_metadata to it.
   noToken: (r) => assert.match(r.wwwAuthenticate, /^Bearer error="invalid_request", error_description="No bearer token found in the request", resource_metadata=/),
+  // mod_auth_openidc checks no scope: Require claim on scope does, a
+  // failed Require again with the module's challenge alone (401, not 403).
+  noScope: (r) => {
+    assert.equal(r.status, 401);
+    assert.match(r.wwwAuthenticate, /^Bearer resource_metadata="[^"]+", scope="mcp:tools"$/);
+  },
   refusal: (name, r) => {
     assert.equal(r.status, 401, name);
     if (BY_REQUIRE.has(name)) {
@@ -30,9 +36,22 @@ const openidcStack = defineSuite('openidc', {
   },
 });
 
+// The scope's Require claim is a pattern: a token with more scopes than
+// mcp:tools passes it.
+test('openidc: a token with mcp:tools among other scopes is accepted', { timeout: 60_000 }, async () => {
+  const stack = openidcStack();
+  const token = await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
+    { iss: stack.issuer, aud: stack.resource, scope: 'profile mcp:tools offline_access' });
+  const before0 = reached(stack);
+  const r = await rawInitialize(stack.mcpUrl, { Authorization: `Bearer ${token}` });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(reached(stack), before0 + 1);
+});
+
 // Why the Require lines: without them, 2.4.12 takes a token of its
 // authorization server for another resource, from another issuer, or
-// without exp (GHSA-wcvh-g65p-v576, fixed in 2.4.20 only).
+// without exp (GHSA-wcvh-g65p-v576, fixed in 2.4.20 only), or without
+// the scope.
 test('openidc: without Require claim, 2.4.12 accepts what it should refuse (/unsafe/mcp)', { timeout: 60_000 }, async () => {
   const stack = openidcStack();
   const unsafe = stack.mcpUrl.replace('/mcp', '/unsafe/mcp');
@@ -43,6 +62,7 @@ test('openidc: without Require claim, 2.4.12 accepts what it should refuse (/uns
       { iss: 'https://issuer.example.test', aud: stack.resource }),
     'no exp': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
       { iss: stack.issuer, aud: stack.resource, exp: null }),
+    'no scope': await clientCredentialsToken(machine, stack.resource, ''),
   };
   for (const [what, token] of Object.entries(tokens)) {
     const before0 = reached(stack);

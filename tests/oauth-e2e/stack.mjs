@@ -68,8 +68,9 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
       '    TeleportJWTTrait email "%{env:OAUTH_CLAIM_email}"',
     ];
   }
-  // mod_auth_openidc 2.4.12 checks neither aud nor iss, and takes a token
-  // without exp: Require claim and Require expr do, and all must hold.
+  // mod_auth_openidc 2.4.12 checks neither aud nor iss nor the scope, and
+  // takes a token without exp: Require claim and Require expr do, and all
+  // must hold.
   // Its claims reach this module as OIDC_CLAIM_* variables; it forwards
   // Authorization unless told not to.
   return [
@@ -78,6 +79,7 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
     '        Require valid-user',
     `        Require claim aud:${resource}`,
     `        Require claim iss:${issuer}`,
+    `        Require claim "scope~(^| )${RESOURCE_SCOPE}( |$)"`,
     // exp is optional in 2.4.12: require it. %{REMOTE_USER} makes the
     // expression wait for authentication (else it is checked before).
     '        Require expr "-n %{REMOTE_USER} && env(\'OIDC_CLAIM_exp\') =~ /^[0-9]+$/"',

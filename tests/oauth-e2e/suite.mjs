@@ -13,8 +13,9 @@ import { ACCOUNTS, startStack, stopStack } from './stack.mjs';
 const TIMEOUT = { timeout: 90_000 };
 
 // expect.refusal(name, answer): asserts the answer to a refused token
-// (status and challenge) for this configuration; expect.noToken likewise
-// for a request without one. Returns a function that gives the stack, for
+// (status and challenge) for this configuration; expect.noToken and
+// expect.noScope likewise for a request without a token, and with a token
+// that lacks the scope. Returns a function that gives the stack, for
 // the caller's own tests.
 export function defineSuite(mode, expect) {
   // Top-level tests, each a result of make check's TAP.
@@ -144,6 +145,16 @@ export function defineSuite(mode, expect) {
     const token = await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
       { iss: 'https://issuer.example.test', aud: stack.resource });
     await refused('iss', { Authorization: `Bearer ${token}` });
+  });
+
+  it('a token without the scope mcp:tools is refused', async () => {
+    const token = await clientCredentialsToken(machine, stack.resource, '');
+    assert.equal(decodeJwt(token).payload.scope, undefined);
+    const before0 = reached(stack);
+    const r = await rawInitialize(stack.mcpUrl, { Authorization: `Bearer ${token}` });
+    expect.noScope(r);
+    assert.ok(r.wwwAuthenticate.includes(`resource_metadata="${stack.metadataUrl}"`), r.wwwAuthenticate);
+    assert.equal(reached(stack), before0, 'the MCP server saw no request');
   });
 
   it("a client's Teleport-Jwt-Assertion without a token: 401, nothing upstream", async () => {
