@@ -13,7 +13,7 @@ import { defineSuite } from './suite.mjs';
 
 // The refusals that come from a failed Require: mod_auth_openidc sends no
 // challenge, the module's is the only one (no error code).
-const BY_REQUIRE = new Set(['aud', 'iss', 'no exp']);
+const BY_REQUIRE = new Set(['aud', 'aud array', 'iss', 'no exp']);
 
 const openidcStack = defineSuite('openidc', {
   // mod_auth_openidc names an error even when there was no token (RFC
@@ -49,15 +49,17 @@ test('openidc: a token with mcp:tools among other scopes is accepted', { timeout
 });
 
 // Why the Require lines: without them, 2.4.12 takes a token of its
-// authorization server for another resource, from another issuer, or
-// without exp (GHSA-wcvh-g65p-v576, fixed in 2.4.20 only), or without
-// the scope.
+// authorization server for another resource (or for several), from
+// another issuer, without exp or without the scope (for aud and iss:
+// GHSA-wcvh-g65p-v576, fixed in 2.4.20 only).
 test('openidc: without Require claim, 2.4.12 accepts what it should refuse (/unsafe/mcp)', { timeout: 60_000 }, async () => {
   const stack = openidcStack();
   const unsafe = stack.mcpUrl.replace('/mcp', '/unsafe/mcp');
   const machine = await registerMachineClient(stack.issuer);
   const tokens = {
     'another resource': await clientCredentialsToken(machine, stack.otherResource),
+    'this and another resource': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
+      { iss: stack.issuer, aud: [stack.resource, stack.otherResource] }),
     'another issuer': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
       { iss: 'https://issuer.example.test', aud: stack.resource }),
     'no exp': await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,

@@ -80,9 +80,12 @@ function authLines(mode, { resource, issuer, jwksUrl, ca }) {
     `        Require claim aud:${resource}`,
     `        Require claim iss:${issuer}`,
     `        Require claim "scope~(^| )${RESOURCE_SCOPE}( |$)"`,
-    // exp is optional in 2.4.12: require it. %{REMOTE_USER} makes the
+    // exp is optional in 2.4.12: require it. An aud array that holds the
+    // resource passes Require claim: require aud to be the resource alone
+    // (an array arrives joined with commas). %{REMOTE_USER} makes each
     // expression wait for authentication (else it is checked before).
     '        Require expr "-n %{REMOTE_USER} && env(\'OIDC_CLAIM_exp\') =~ /^[0-9]+$/"',
+    `        Require expr "-n %{REMOTE_USER} && env('OIDC_CLAIM_aud') == '${resource}'"`,
     '    </RequireAll>',
     '    OIDCPassClaimsAs environment',
     '    RequestHeader unset Authorization',

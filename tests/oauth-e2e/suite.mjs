@@ -120,6 +120,12 @@ export function defineSuite(mode, expect) {
     await refused('aud', { Authorization: `Bearer ${token}` });
   });
 
+  it('a token for this resource and another (an aud array) is refused', async () => {
+    const token = await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
+      { iss: stack.issuer, aud: [stack.resource, stack.otherResource] });
+    await refused('aud array', { Authorization: `Bearer ${token}` });
+  });
+
   it('an expired token, signed with the authorization server key, is refused', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await handMadeToken(stack.asKey.privateKey, stack.asKey.jwk.kid,
