@@ -20,7 +20,7 @@ use TJWT::Util qw(b64url_decode backend_origin free_port httpd_bin tests_dir);
 my $mods = $ENV{TJWT_APACHE_MODULES} or die 'TJWT_APACHE_MODULES unset';
 plan skip_all => 'mod_auth_openidc is not installed (Debian: libapache2-mod-auth-openidc)'
     unless -e "$mods/mod_auth_openidc.so";
-plan tests => 39;
+plan tests => 42;
 
 # --- the front: this module, three signing keys, its JWKS over HTTPS -------
 my $front = TJWT::Private->new;
@@ -128,6 +128,8 @@ back_conf(
     loc('safe', @safe_claims),
     loc('otheraud', 'Require claim aud:https://other.example',
         'OIDCPassClaimsAs environment', 'RequestHeader unset Authorization'),
+    # A try at making exp required.
+    loc('exp', @safe_claims[0 .. 2], 'Require claim "exp~^[0-9]+$"', '</RequireAll>'),
     # The header name is ignored: the token is still read from Authorization.
     loc('named', 'OIDCOAuthAcceptTokenAs header:X-Token', 'Require valid-user'),
 );
@@ -234,6 +236,14 @@ is(back_get('/safe/x', signed('rs.pem', %claims, iss => 'https://evil.example', 
    'safe scope: Require claim iss refuses another issuer');
 is(back_get('/safe/x', signed('rs.pem', %claims, lifetime => '5m'))->code, 200,
    'safe scope: the same token with the right aud and iss is accepted');
+is(back_get('/safe/x', signed('rs.pem', %claims, aud => [ $BACK, 'https://other.example' ], lifetime => '5m'))->code, 200,
+   '2.4.12: Require claim aud matches one member of an aud array (a token also valid elsewhere)');
+# Nor can Require claim make exp required: its regex form matches strings
+# only, and exp is a number.
+is(back_get('/exp/x', signed('rs.pem', %claims))->code, 401,
+   'Require claim "exp~^[0-9]+$": a token without exp is refused');
+is(back_get('/exp/x', signed('rs.pem', %claims, lifetime => '5m'))->code, 401,
+   '2.4.12: but so is one with exp (a number never matches): exp cannot be made required');
 is(back_get('/named/x', undef, 'X-Token' => signed('rs.pem', %claims, lifetime => '5m'))->code, 401,
    '2.4.12: OIDCOAuthAcceptTokenAs header:X-Token does not read X-Token');
 is(back_get('/named/x', signed('rs.pem', %claims, lifetime => '5m'))->code, 200,
