@@ -20,7 +20,7 @@ use TJWT::Util qw(b64url_decode backend_origin free_port httpd_bin tests_dir);
 my $mods = $ENV{TJWT_APACHE_MODULES} or die 'TJWT_APACHE_MODULES unset';
 plan skip_all => 'mod_auth_openidc is not installed (Debian: libapache2-mod-auth-openidc)'
     unless -e "$mods/mod_auth_openidc.so";
-plan tests => 42;
+plan tests => 45;
 
 # --- the front: this module, three signing keys, its JWKS over HTTPS -------
 my $front = TJWT::Private->new;
@@ -263,3 +263,24 @@ $out = qx{@{[httpd_bin()]} -d $b -f $b/http.conf -t 2>&1};
 $rc = $? >> 8;
 ok($rc != 0 && $out =~ /cannot be parsed as a "https" URL/,
    '2.4.12: an http:// JWKS URI stops configtest') or diag($out);
+
+# --- the key set's certificate is checked ------------------------------------
+# Without OIDCCABundlePath the test CA is not trusted: nothing verifies.
+# OIDCOAuthSSLValidateServer, whose default is On, is what checks it.
+sub back_restart {
+    back_httpd('-k', 'stop');
+    for (1 .. 200) { last unless -e "$b/httpd.pid"; select(undef, undef, undef, 0.05) }
+    back_conf(@_);
+    my ($src, $sout) = back_httpd('-k', 'start');
+    die "back httpd did not start: $sout" if $src;
+    for (1 .. 100) { last if IO::Socket::INET->new("127.0.0.1:$bport"); select(undef, undef, undef, 0.05) }
+}
+my $good_rs = signed('rs.pem', %claims, lifetime => '5m');
+my $before = length(slurp("$b/error.log") // '');
+back_restart("OIDCOAuthVerifyJwksUri https://127.0.0.1:$tls/jwks", loc('default', 'Require valid-user'));
+is(back_get('/default/x', $good_rs)->code, 401, 'a key set from a server whose certificate is not trusted: nothing accepted');
+like(substr(slurp("$b/error.log") // '', $before), qr/certificate/i, 'the certificate problem is logged');
+back_restart("OIDCOAuthVerifyJwksUri https://127.0.0.1:$tls/jwks", 'OIDCOAuthSSLValidateServer Off',
+             loc('default', 'Require valid-user'));
+is(back_get('/default/x', $good_rs)->code, 200,
+   'OIDCOAuthSSLValidateServer Off: the same set is trusted (the directive must stay On)');
