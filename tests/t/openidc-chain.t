@@ -20,7 +20,7 @@ use TJWT::Util qw(b64url_decode backend_origin free_port httpd_bin tests_dir);
 my $mods = $ENV{TJWT_APACHE_MODULES} or die 'TJWT_APACHE_MODULES unset';
 plan skip_all => 'mod_auth_openidc is not installed (Debian: libapache2-mod-auth-openidc)'
     unless -e "$mods/mod_auth_openidc.so";
-plan tests => 45;
+plan tests => 47;
 
 # --- the front: this module, three signing keys, its JWKS over HTTPS -------
 my $front = TJWT::Private->new;
@@ -197,6 +197,10 @@ like($auth, qr/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/,
 ok(defined hdr($echo, 'OIDC_access_token'), '2.4.12 default: so does an OIDC_access_token header');
 ok(defined hdr($echo, 'OIDC_CLAIM_sub'), '2.4.12 default: and the claims as OIDC_CLAIM_ headers');
 (my $good = $auth) =~ s/^Bearer //;
+sub alg_of { my ($t) = @_; (eval { JSON::PP::decode_json(b64url_decode((split /\./, $t // '')[0])) } // {})->{alg} // '' }
+is(alg_of($good), 'RS256', 'the main front signs RS256');
+my (undef, $es_echo) = front_get($es, '/default/x');
+is(alg_of((hdr($es_echo, 'Authorization') // '') =~ s/^Bearer //r), 'ES256', 'the second front signs ES256');
 
 # Tokens made by hand with the front's keys (tjwt sign: the kid of the set).
 my %claims = (iss => $ISS, aud => $BACK, sub => 'bob');
