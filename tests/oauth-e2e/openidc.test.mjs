@@ -3,7 +3,7 @@
 // scope, Require expr for exp) and the module adding resource_metadata, serving
 // the metadata and making the MCP server's token: suite.mjs. What differs
 // from the module's own checks is in the challenges, and is one of the
-// pitfalls of docs/mcp-authorization-openidc-notes.md.
+// pitfalls of docs/mcp-authorization.md (mod_auth_openidc).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

@@ -8,7 +8,7 @@
 //             safe with Require claim (aud, iss) and Require expr (exp);
 //             this module adds the challenge's resource_metadata, serves
 //             the metadata and makes the token. The pitfalls are in
-//             docs/mcp-authorization-openidc-notes.md.
+//             docs/mcp-authorization.md (mod_auth_openidc).
 //
 // The test CA must exist before node starts (Node's fetch takes extra CAs
 // from NODE_EXTRA_CA_CERTS at start-up only): tests/oauth-e2e/make-ca.sh
