@@ -6,6 +6,8 @@ For each key type (RS256, ES256, EdDSA), in rounds:
   hit        Basic auth, module on, five users in turn: in-process cache hits
   shmcb hit  the same with TeleportJWTCache shmcb
   redis hit  the same with TeleportJWTCache redis (a private redis-server)
+  shmcb shared, redis shared
+             the same with TeleportJWTCacheSize 1: hits from the shared layer
   miss       a new user on every request (from a header): a signature each
 each beside its baseline (plain-basic, or plain-header for miss: the same
 proxying with the module not configured) at the same moment, on twin
@@ -45,7 +47,12 @@ import servers  # noqa: E402
 from servers import FRONT_CPU, REST_CPU, Httpd, fill, free_port  # noqa: E402
 
 ALGS = ("RS256", "ES256", "EdDSA")
-KINDS = ("mem", "shmcb", "redis")
+# Cache kinds of the fronts: the in-process cache alone, shmcb or Redis
+# behind it, and the same two with TeleportJWTCacheSize 1 (every hit then
+# comes from the shared layer: what it costs when the in-process cache is
+# too small for the users).
+KINDS = ("mem", "shmcb", "redis", "shmcb1", "redis1")
+FLIGHT_KINDS = ("mem", "shmcb", "redis")
 SRC = os.path.dirname(os.path.abspath(__file__))
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 
@@ -67,6 +74,8 @@ PAIRS = (
     ("hit", "mem", "/hit", "/plain-basic", "users"),
     ("shmcb hit", "shmcb", "/hit", "/plain-basic", "users"),
     ("redis hit", "redis", "/hit", "/plain-basic", "users"),
+    ("shmcb shared", "shmcb1", "/hit", "/plain-basic", "users"),
+    ("redis shared", "redis1", "/hit", "/plain-basic", "users"),
     ("miss", "mem", "/miss", "/plain-header", "unique"),
 )
 
@@ -164,6 +173,8 @@ def start_servers(env):
         "redis": (f"LoadModule socache_redis_module {env.mods}/mod_socache_redis.so",
                   f"TeleportJWTCache redis:127.0.0.1:{env.redis_port}"),
     }
+    cache["shmcb1"] = (cache["shmcb"][0], cache["shmcb"][1] + "\nTeleportJWTCacheSize 1")
+    cache["redis1"] = (cache["redis"][0], cache["redis"][1] + "\nTeleportJWTCacheSize 1")
     fronts = {}
     names = [(k, t) for k in KINDS for t in "ab"] + [("shmcb", "storm")]
     for kind, twin in names:
@@ -213,7 +224,7 @@ def pair(env, fronts, alg, rnd, row, kind, path, base_path, users):
     rm, rb = (load.finish(r) for r in runs)
     rm["cpu_us"] = (mod.cpu_ns() - before[0]) / 1e3 / rm["requests"]
     rb["cpu_us"] = (base.cpu_ns() - before[1]) / 1e3 / rb["requests"]
-    print(f"  round {rnd} {alg:6} {row:10} {rm['rps']:8.0f} req/s {rm['cpu_us']:7.1f} us CPU/req"
+    print(f"  round {rnd} {alg:6} {row:12} {rm['rps']:8.0f} req/s {rm['cpu_us']:7.1f} us CPU/req"
           f"  beside {base_path[1:]:12} {rb['rps']:8.0f} req/s {rb['cpu_us']:7.1f} us"
           f"  ratio {rm['cpu_us'] / rb['cpu_us']:.3f}", flush=True)
     return rm, rb
@@ -345,7 +356,7 @@ def main():
                     results["pairs"].setdefault(f"{alg} {row}", []).append({"row": rm, "base": rb})
         for alg in ALGS:
             results["storm"][alg] = storm(env, fronts["storm"], alg)
-        for kind in KINDS:
+        for kind in FLIGHT_KINDS:
             results["flight"].append(flight(env, fronts[kind + "-a"], kind))
         # The fronts go; the upstream stays for the front under callgrind.
         for h in fronts.values():

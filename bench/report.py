@@ -6,7 +6,8 @@ import re
 import statistics
 
 ALGS = ("RS256", "ES256", "EdDSA")
-ROWS = ("hit", "shmcb hit", "redis hit", "miss")
+ROWS = ("hit", "shmcb hit", "redis hit", "shmcb shared", "redis shared", "miss")
+HITS = ROWS[:-1]
 
 
 def speed_result(text):
@@ -130,9 +131,8 @@ def charts(results, directory):
     paths = []
     for alg in ALGS:
         fig, (ax1, ax2, ax3) = plt.subplots(
-            1, 3, figsize=(9, 3.4), gridspec_kw={"width_ratios": [3, 1, 1]})
-        hits = ("hit", "shmcb hit", "redis hit")
-        for ax, rows in ((ax1, hits), (ax2, ("miss",))):
+            1, 3, figsize=(10, 3.6), gridspec_kw={"width_ratios": [5, 1, 1]})
+        for ax, rows in ((ax1, HITS), (ax2, ("miss",))):
             for i, row in enumerate(rows):
                 cpu, rps = ratios(results, alg, row)
                 for j, (vals, color, label) in enumerate(((cpu, "tab:blue", "CPU/request"),
@@ -145,9 +145,10 @@ def charts(results, directory):
                                 color=color, capsize=4, fmt="none")
                     ax.plot([x] * len(vals), vals, "o", color=color, markersize=3)
             ax.set_xticks(range(len(rows)))
-            ax.set_xticklabels(rows)
+            ax.set_xticklabels([r.replace(" ", "\n") for r in rows], fontsize=8)
             ax.axhline(1.0, color="grey", linewidth=0.8)
-        ax1.set_ylim(0.8, 1.2)
+        seen = [v for row in HITS for v in sum(ratios(results, alg, row), [])]
+        ax1.set_ylim(min(0.8, min(seen) - 0.02), max(1.2, max(seen) + 0.02))
         ax1.set_ylabel("ratio to plain mod_proxy")
         ax1.set_title(f"{alg}: cache hits", fontsize=10)
         ax1.legend(fontsize=8, loc="upper left")

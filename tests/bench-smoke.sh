@@ -30,9 +30,10 @@ if bad:
     print("missing or wrong:", bad, file=sys.stderr)
 sys.exit(1 if bad else 0)' "$out/results.json" "$2"
 }
-judge "a pair (row and baseline) for each of 4 rows and 3 keys, every request answered" \
+judge "a pair (row and baseline) for each of 6 rows and 3 keys, every request answered" \
     '[k for k in (a + " " + w for a in ("RS256", "ES256", "EdDSA")
-                  for w in ("hit", "shmcb hit", "redis hit", "miss"))
+                  for w in ("hit", "shmcb hit", "redis hit", "shmcb shared",
+                            "redis shared", "miss"))
       if not r["pairs"].get(k) or any(p[s]["requests"] <= 0 or p[s]["failed"]
                                        for p in r["pairs"][k] for s in ("row", "base"))]'
 judge "the signature of each key from openssl speed" \
