@@ -117,7 +117,7 @@ mcp_pidfile=$rundir/run/mcp.pid
 running() {
     local pid
     [ -s "$1" ] || return 1
-    pid=$(cat "$1")
+    pid=$(cat -- "$1" 2>/dev/null)
     case $pid in '' | *[!0-9]*) return 1 ;; esac
     tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" || return 1
     printf '%s\n' "$pid"
