@@ -343,7 +343,7 @@ if ! wait_for httpd_alive -f "$jwks_url"; then
     error_log_tail
     exit 1
 fi
-httpd_pid=$(cat "$pidfile")
+httpd_pid=$(running "$pidfile" "$conf")
 
 # --- what to try --------------------------------------------------------
 
