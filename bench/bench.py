@@ -56,7 +56,7 @@ FLIGHT_KINDS = ("mem", "shmcb", "redis")
 SRC = os.path.dirname(os.path.abspath(__file__))
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 1 if QUICK else 5))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 1 if QUICK else 4))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 1 if QUICK else 2))
 CONNS = 8
 # The storm: this many users; a lifetime whose refresh window (the last
