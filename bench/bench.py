@@ -33,6 +33,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -330,8 +331,16 @@ def machine():
 
 
 def main():
+    # A TERM or HUP (make interrupted, a test harness's timeout) ends the
+    # run through the finally below, which stops every process started.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda n, _: sys.exit(128 + n))
     env = Env()
-    check_tools(env)
+    try:
+        check_tools(env)
+    except SystemExit:
+        shutil.rmtree(env.work, ignore_errors=True)
+        raise
     os.makedirs(env.out, exist_ok=True)
     os.makedirs(env.charts, exist_ok=True)
     started = time.monotonic()
