@@ -41,6 +41,8 @@ import threading
 import time
 import urllib.request
 
+# No __pycache__ in the source tree (read-only under make distcheck).
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import load  # noqa: E402
 import report  # noqa: E402

@@ -37,7 +37,7 @@ def _request(port, path, n, first):
             raise SystemExit(f"bench: {path} answered {r.status} under valgrind")
 
 
-def _signature(alg, cg, quick):
+def _signature(alg, cg):
     """Instructions per signature of `openssl speed`, counted only inside
     the signing call."""
     what, fn = {"RS256": ("rsa2048", "EVP_PKEY_sign"), "ES256": ("ecdsap256", "EVP_PKEY_sign"),
@@ -116,7 +116,7 @@ def run(env, quick):
                 dumps += 1
                 counts[f"{alg} {row}"] = _totals(f"{cg}/callgrind.out.{dumps}") // n
                 print(f"  {alg:6} {row:12} {counts[f'{alg} {row}']:9d} per request", flush=True)
-            counts[f"{alg} signature"] = _signature(alg, cg, quick)
+            counts[f"{alg} signature"] = _signature(alg, cg)
             print(f"  {alg:6} {'signature':12} {counts[f'{alg} signature']:9d} (openssl speed)",
                   flush=True)
     finally:
