@@ -38,11 +38,12 @@ judge "a pair (row and baseline) for each of 6 rows and 3 keys, every request an
                                        for p in r["pairs"][k] for s in ("row", "base"))]'
 judge "the signature of each key from openssl speed" \
     '[a for a in ("RS256", "ES256", "EdDSA") if not r["speed"].get(a, 0) > 0]'
-judge "a storm for each key: its tokens made, then refreshed within the run, none failed" \
-    '[a for a in ("RS256", "ES256", "EdDSA")
-      if r["storm"][a]["made"]["signed"] < r["storm_users"]
-      or r["storm"][a]["refresh"]["signed"] <= 0
-      or any(p["failed"] or p["p99"] <= 0 for p in r["storm"][a].values())]'
+judge "a storm for each key and cache: its tokens made, then refreshed within the run, none failed" \
+    '[k for k in (a + " " + c for a in ("RS256", "ES256", "EdDSA") for c in ("mem", "shmcb"))
+      if k not in r["storm"]
+      or r["storm"][k]["made"]["signed"] < r["storm_users"]
+      or r["storm"][k]["refresh"]["signed"] <= 0
+      or any(p["failed"] or p["p99"] <= 0 for p in r["storm"][k].values())]'
 judge "signatures per identity under concurrency for the 3 cache kinds, none failed" \
     '([f["kind"] for f in r["flight"] if f["signed"] < f["identities"] or f["failed"]]
       + ([] if [f["kind"] for f in r["flight"]] == ["mem", "shmcb", "redis"] else ["kinds"]))'
