@@ -196,11 +196,18 @@ def start_servers(env):
         h.ports = ports
         h.start()
         fronts[name] = h
-    servers.wait_http(f"http://127.0.0.1:{env.backend_port}/index.html", back.proc, "the upstream")
-    for h in fronts.values():
-        for alg in ALGS:
-            servers.wait_http(f"http://127.0.0.1:{h.ports[alg]}/miss", h.proc, h.name,
-                              {"X-Bench-User": "probe"})
+    for h in [back] + list(fronts.values()):
+        try:
+            if h is back:
+                servers.wait_http(f"http://127.0.0.1:{env.backend_port}/index.html",
+                                  h.proc, "the upstream")
+                continue
+            for alg in ALGS:
+                servers.wait_http(f"http://127.0.0.1:{h.ports[alg]}/miss", h.proc, h.name,
+                                  {"X-Bench-User": "probe"})
+        except SystemExit:
+            print(h.log(), file=sys.stderr)
+            raise
     return fronts
 
 
