@@ -155,7 +155,7 @@ def base_values(env, name):
         "WORK": env.work, "RUN": env.run, "KEYS": env.work, "NAME": name,
         "MODS": env.mods, "MODULE": env.module,
         "RUN_AS": "User nobody\nGroup nogroup" if env.root else "",
-        "STORM_LIFETIME": f"{STORM_LIFETIME}s",
+        "STORM_LIFETIME": f"{STORM_LIFETIME}s", "THREADS": 64, "WORKERS": 128,
     }
 
 
@@ -240,6 +240,9 @@ def pair(env, fronts, alg, rnd, row, kind, path, base_path, users):
     print(f"  round {rnd} {alg:6} {row:12} {rm['rps']:8.0f} req/s {rm['cpu_us']:7.1f} us CPU/req"
           f"  beside {base_path[1:]:12} {rb['rps']:8.0f} req/s {rb['cpu_us']:7.1f} us"
           f"  ratio {rm['cpu_us'] / rb['cpu_us']:.3f}", flush=True)
+    for r in (rm, rb):
+        if r["failed"]:
+            print(f"    failed: {r['failures']}", flush=True)
     return rm, rb
 
 
@@ -279,7 +282,8 @@ def storm(env, front, alg, kind):
         r["seconds"] = secs
         phases[phase] = r
         print(f"  storm {alg:6} {kind:6} {phase:8} {secs:3d}s {r['rps']:8.0f} req/s p50 {r['p50']:7.2f} ms"
-              f" p99 {r['p99']:7.2f} ms  {r['signed']:5d} signatures  {r['failed']} failed", flush=True)
+              f" p99 {r['p99']:7.2f} ms  {r['signed']:5d} signatures  {r['failed']} failed"
+              + (f" ({r['failures']})" if r["failed"] else ""), flush=True)
     return phases
 
 

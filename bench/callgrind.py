@@ -81,7 +81,7 @@ def run(env, quick):
         "MODULE": env.module, "RUN_AS": "", "STORM_LIFETIME": "10m",
         "BACKEND_PORT": env.backend_port, "PORT_RS256": ports["RS256"],
         "PORT_ES256": ports["ES256"], "PORT_EDDSA": ports["EdDSA"],
-        "SOCACHE": "", "CACHE": ""})
+        "SOCACHE": "", "CACHE": "", "THREADS": 4, "WORKERS": 8})
     prefix = os.path.join(cg, "vgdb")
     vg = subprocess.Popen(as_user + [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", "--vgdb=yes",

@@ -12,7 +12,9 @@ LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "identities.lua")
 def start(url, seconds, conns, script_args):
     """One wrk (one thread, keep-alive, latency distribution) on the load
     generators' CPU; script_args go to identities.lua."""
-    return spawn(["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency",
+    # A 10 s timeout (wrk's is 2 s): a request held up that long by a
+    # busy machine is slow, not failed.
+    return spawn(["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                   "-s", LUA, url, "--"] + list(script_args), REST_CPU,
                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -42,6 +44,9 @@ def finish(proc):
     errs = re.search(r"Socket errors: (.*)", out)
     if errs:
         r["failed"] += sum(int(n) for n in re.findall(r"\d+", errs.group(1)))
+    if r["failed"]:
+        # What failed, for the report: a status or a socket error.
+        r["failures"] = "; ".join(m.group(0) for m in (bad, errs) if m)
     return r
 
 
