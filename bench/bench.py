@@ -394,6 +394,13 @@ def main():
             results["count"] = callgrind.run(env, QUICK)
     finally:
         servers.stop_all()
+        # The servers' error logs outlive the run's directory.
+        logs = os.path.join(env.out, "logs")
+        os.makedirs(logs, exist_ok=True)
+        for root, _, files in os.walk(env.run):
+            for f in files:
+                if f.endswith("-error.log"):
+                    shutil.copy(os.path.join(root, f), logs)
         shutil.rmtree(env.work, ignore_errors=True)
     results["minutes"] = (time.monotonic() - started) / 60
     with open(os.path.join(env.out, "results.json"), "w") as f:
