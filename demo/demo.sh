@@ -7,7 +7,9 @@
 # SDK's client, printing what the server verified. See docs/demo.md.
 #
 # Run as `make demo` from the build directory (the current directory holds
-# the build outputs; the sources are found next to this script).
+# the build outputs; the sources are found next to this script), which
+# passes the programs configure found: APXS, HTTPD, APACHECTL, PYTHON3
+# (without them, Debian's paths).
 # Environment:
 #   DEMO_PORT          Apache's port          (default 8780)
 #   DEMO_BACKEND_PORT  the echo backend's port (default 8781)
@@ -25,12 +27,14 @@ umask 022
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd -P)
 builddir=$(pwd -P)
-apache2=/usr/sbin/apache2
-moddir=/usr/lib/apache2/modules
+apache2=${HTTPD:-/usr/sbin/apache2}
+apachectl=${APACHECTL:-/usr/sbin/apachectl}
+apxs=${APXS:-apxs}
 module=$builddir/.libs/mod_teleport_jwt.so
-# The system Python: it has Debian's python3-jwt, which a python3 found
-# first on PATH (pyenv, a venv) may not have.
-python=/usr/bin/python3
+# The system Python (configure looks in /usr/bin first): it has Debian's
+# python3-jwt, which a python3 found first on PATH (pyenv, a venv) may
+# not have.
+python=${PYTHON3:-/usr/bin/python3}
 port=${DEMO_PORT:-8780}
 backend_port=${DEMO_BACKEND_PORT:-8781}
 mcp_port=${DEMO_MCP_PORT:-8782}
@@ -48,6 +52,9 @@ die() {
 
 [ -f "$module" ] || die "$module not found; run make first"
 [ -x "$apache2" ] || die "$apache2 not found; install apache2"
+[ -x "$apachectl" ] || die "$apachectl not found; install apache2"
+# Where httpd's own modules are (mod_proxy...): apxs's LIBEXECDIR.
+moddir=$("$apxs" -q LIBEXECDIR) || die "$apxs -q LIBEXECDIR failed; install apache2-dev"
 [ -f "$moddir/mod_proxy_http.so" ] || die "$moddir has no Apache modules; install apache2"
 command -v htpasswd >/dev/null || die "htpasswd not found; install apache2-utils"
 command -v curl >/dev/null || die "curl not found; install curl"
@@ -99,35 +106,58 @@ rundir=$builddir/build/demo
 conf=$rundir/conf/httpd.conf
 pidfile=$rundir/run/httpd.pid
 
-# A demo that was killed without its cleanup (kill -9, a crash)
-# leaves its processes running, or at least their pid files.
 backend_pidfile=$rundir/run/backend.pid
-leftovers=
-if [ -s "$pidfile" ]; then
-    old_pid=$(cat "$pidfile")
-    if [ "$(cat "/proc/$old_pid/comm" 2>/dev/null)" = apache2 ]; then
-        leftovers="$leftovers"$'\n'"  $apache2 -d $rundir -f $conf -k stop"
-    else
-        rm -f -- "$pidfile"
-    fi
-fi
-if [ -s "$backend_pidfile" ]; then
-    old_pid=$(cat "$backend_pidfile")
-    if tr '\0' ' ' 2>/dev/null <"/proc/$old_pid/cmdline" | grep -q 'echo_backend\.py'; then
-        leftovers="$leftovers"$'\n'"  kill $old_pid"
-    else
-        rm -f -- "$backend_pidfile"
-    fi
-fi
 mcp_pidfile=$rundir/run/mcp.pid
-if [ -s "$mcp_pidfile" ]; then
-    old_pid=$(cat "$mcp_pidfile")
-    if tr '\0' ' ' 2>/dev/null <"/proc/$old_pid/cmdline" | grep -q 'mcp/server/server\.mjs'; then
-        leftovers="$leftovers"$'\n'"  kill $old_pid"
-    else
-        rm -f -- "$mcp_pidfile"
+
+# The pid files of the three processes (Apache writes its own; this
+# script writes the backend's and the MCP server's), read in one place:
+# running PIDFILE WORD prints the pid PIDFILE names if that process is
+# alive and WORD is in its command line (a pid file of a killed run may
+# name a pid reused since). A zombie has an empty command line: stopped.
+running() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(cat -- "$1" 2>/dev/null)
+    case $pid in '' | *[!0-9]*) return 1 ;; esac
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" || return 1
+    printf '%s\n' "$pid"
+}
+
+# stop_pidfile PIDFILE WORD: TERM to that process, KILL if it is still
+# there 5 s later (Apache stops its children first), then its pid file
+# goes; a child of this script is reaped.
+# shellcheck disable=SC2317 # called from cleanup, the EXIT trap
+stop_pidfile() {
+    local pid i
+    if pid=$(running "$1" "$2"); then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            running "$1" "$2" >/dev/null || break
+            sleep 0.05
+        done
+        if running "$1" "$2" >/dev/null; then
+            say "demo: process $pid ($2) did not stop within 5 s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
     fi
-fi
+    rm -f -- "$1"
+}
+
+# A demo that was killed without its cleanup (kill -9, a crash) leaves
+# its processes running, or at least their pid files.
+leftovers=
+leftover() { # PIDFILE WORD
+    local pid
+    if pid=$(running "$1" "$2"); then
+        leftovers="$leftovers"$'\n'"  kill $pid"
+    else
+        rm -f -- "$1"
+    fi
+}
+leftover "$pidfile" "$conf"
+leftover "$backend_pidfile" demo/echo_backend.py
+leftover "$mcp_pidfile" mcp/server/server.mjs
 [ -z "$leftovers" ] || die "a previous demo run is still running; stop it with:$leftovers"
 port_free "$port" ||
     die "port $port on 127.0.0.1 is in use; free it or choose another with DEMO_PORT=<port>"
@@ -146,34 +176,9 @@ tmp_rundir=
 
 # shellcheck disable=SC2317 # called from cleanup, the EXIT trap
 stop_httpd() {
-    local pid i
-    pid=$httpd_pid
-    if [ -s "$pidfile" ]; then pid=$(cat "$pidfile"); fi
-    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then return 0; fi
-    "$apache2" -d "$rundir" -f "$conf" -k stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-    # Apache stops its children before it exits; wait for that, briefly.
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    say "demo: Apache (pid $pid) did not stop within 5 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317 # called from cleanup, the EXIT trap
-stop_backend() {
-    [ -n "$backend_pid" ] || return 0
-    kill -TERM "$backend_pid" 2>/dev/null || true
-    wait "$backend_pid" 2>/dev/null || true
-    rm -f -- "$backend_pidfile"
-}
-
-# shellcheck disable=SC2317 # called from cleanup, the EXIT trap
-stop_mcp() {
-    [ -n "$mcp_pid" ] || return 0
-    kill -TERM "$mcp_pid" 2>/dev/null || true
-    wait "$mcp_pid" 2>/dev/null || true
-    rm -f -- "$mcp_pidfile"
+    running "$pidfile" "$conf" >/dev/null || return 0
+    "$apachectl" -d "$rundir" -f "$conf" -k stop >/dev/null 2>&1 || true
+    stop_pidfile "$pidfile" "$conf"
 }
 
 # shellcheck disable=SC2317 # the EXIT trap
@@ -182,8 +187,8 @@ cleanup() {
     trap - EXIT INT TERM HUP
     set +e
     stop_httpd
-    stop_mcp
-    stop_backend
+    stop_pidfile "$mcp_pidfile" mcp/server/server.mjs
+    stop_pidfile "$backend_pidfile" demo/echo_backend.py
     if [ -n "$tmp_rundir" ]; then
         case $tmp_rundir in
         /tmp/tjwt-demo.*) rm -rf -- "$tmp_rundir" ;;
@@ -300,8 +305,7 @@ backend_alive() { kill -0 "$backend_pid" 2>/dev/null; }
 httpd_alive() {
     # Until Apache has written its pid file it counts as starting.
     [ -s "$pidfile" ] || return 0
-    httpd_pid=$(cat "$pidfile")
-    kill -0 "$httpd_pid" 2>/dev/null
+    httpd_pid=$(running "$pidfile" "$conf")
 }
 
 if ! wait_for backend_alive "$backend/"; then
@@ -339,7 +343,7 @@ if ! wait_for httpd_alive -f "$jwks_url"; then
     error_log_tail
     exit 1
 fi
-httpd_pid=$(cat "$pidfile")
+httpd_pid=$(running "$pidfile" "$conf")
 
 # --- what to try --------------------------------------------------------
 
