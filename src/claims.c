@@ -196,6 +196,7 @@ static void tjwt_out_traits(tjwt_out *o, const apr_array_header_t *traits)
 
     /* A stable insertion sort: there are a handful, and equal names stay
      * in their given order. */
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers. */
     sorted = apr_palloc(o->p, sizeof(*sorted) * (apr_size_t)(n ? n : 1));
     for (i = 0; i < n; i++) {
         const tjwt_trait *t = &APR_ARRAY_IDX(traits, i, tjwt_trait);
