@@ -22,7 +22,7 @@ plan skip_all => 'mod_socache_shmcb is not installed'
     unless -e "$ENV{TJWT_APACHE_MODULES}/mod_socache_shmcb.so";
 plan skip_all => 'no /proc/locks to see the held request in'
     unless -r '/proc/locks';
-plan tests => 11;
+plan tests => 12;
 
 my $p = TJWT::CacheHttpd->new;
 my $d = $p->dir;
@@ -105,6 +105,7 @@ is(scalar(grep { $_ eq $t1 } @got), $M, "$M more requests each got the current t
 $c = $p->counters;
 is($c->{CacheHits} - $hits, $M, 'each was a hit');
 is($c->{TokensSigned}, 1, 'none of them signed');
+is($c->{TokensAwaited}, 0, 'none of them waited for a token');
 ok(lock_waited_for(), 'the refresher was held all along');
 
 flock($lk, LOCK_UN);
