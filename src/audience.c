@@ -3,6 +3,7 @@
  * or in r->handler for SetHandler "proxy:URL", which it only folds into
  * r->filename at handler time. */
 #include "audience.h"
+#include "origin.h"
 
 #include <apr_strings.h>
 #include <http_core.h>

@@ -250,22 +250,30 @@ void tjwt_mem_cache_put(tjwt_mem_cache *mc, const tjwt_cache_key *key,
     TJWT_UNLOCK(mc);
 }
 
+/* Both totals under one lock. */
+static void tjwt_mem_cache_totals(tjwt_mem_cache *mc, int *count,
+                                  apr_size_t *bytes)
+{
+    TJWT_LOCK(mc);
+    *count = mc->count;
+    *bytes = mc->bytes;
+    TJWT_UNLOCK(mc);
+}
+
 int tjwt_mem_cache_count(tjwt_mem_cache *mc)
 {
     int n;
+    apr_size_t b;
 
-    TJWT_LOCK(mc);
-    n = mc->count;
-    TJWT_UNLOCK(mc);
+    tjwt_mem_cache_totals(mc, &n, &b);
     return n;
 }
 
 apr_size_t tjwt_mem_cache_bytes(tjwt_mem_cache *mc)
 {
-    apr_size_t n;
+    int n;
+    apr_size_t b;
 
-    TJWT_LOCK(mc);
-    n = mc->bytes;
-    TJWT_UNLOCK(mc);
-    return n;
+    tjwt_mem_cache_totals(mc, &n, &b);
+    return b;
 }

@@ -291,6 +291,18 @@ int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s)
     return 0;
 }
 
+/* A child that cannot use the shared cache serves from its in-process
+ * layer; returns -1 for tjwt_shared_child_init. */
+static int tjwt_child_cache_off(server_rec *s, apr_status_t rv,
+                                const tjwt_cache_conf *cc, const char *what)
+{
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                 "mod_teleport_jwt: TeleportJWTCache %s: cannot %s in this "
+                 "child; it uses the in-process cache only",
+                 cc->spec, what);
+    return -1;
+}
+
 int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
                            server_rec *s)
 {
@@ -305,12 +317,7 @@ int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
     rv = apr_thread_mutex_create(&tjwt_be.lock, APR_THREAD_MUTEX_DEFAULT,
                                  pchild);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "mod_teleport_jwt: TeleportJWTCache %s: cannot create "
-                     "its lock in this child; it uses the in-process cache "
-                     "only",
-                     cc->spec);
-        return -1;
+        return tjwt_child_cache_off(s, rv, cc, "create its lock");
     }
 #endif
 #if APR_HAS_THREADS
@@ -330,12 +337,7 @@ int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
     rv = apr_global_mutex_child_init(
         &cc->mutex, apr_global_mutex_lockfile(cc->mutex), pchild);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "mod_teleport_jwt: TeleportJWTCache %s: cannot "
-                     "attach its mutex in this child; it uses the "
-                     "in-process cache only",
-                     cc->spec);
-        return -1;
+        return tjwt_child_cache_off(s, rv, cc, "attach its mutex");
     }
     return 0;
 }

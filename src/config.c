@@ -104,18 +104,6 @@ tjwt_names_union(apr_pool_t *p, apr_array_header_t *a, apr_array_header_t *b)
     return apr_array_append(p, a, b);
 }
 
-void tjwt_own(cmd_parms *cmd, tjwt_dir_conf *d, const char *name)
-{
-    if (!d->owned)
-        d->owned = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(d->owned, const char *) = name;
-    if (tjwt_in_htaccess(cmd))
-        return;
-    if (!d->owned_by_server)
-        d->owned_by_server = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(d->owned_by_server, const char *) = name;
-}
-
 void *tjwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     tjwt_dir_conf *base = basev, *add = addv;

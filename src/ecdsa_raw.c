@@ -1,15 +1,10 @@
-/* EVP_PKEY_sign hands back an ECDSA signature DER-encoded, which JOSE then
- * needs taken apart again into R||S (RFC 7518 §3.4). In the profile of a
- * token signed for a new identity, the provider dispatch, a context
- * duplicated per signature, ECDSA_size (which encodes a dummy signature to
- * measure it) and i2d_ECDSA_SIG came to some 9,000 instructions on top
- * of the signature proper, as much as the claims, the cache key and the
- * JWS encoding together. ECDSA_do_sign returns R and S as numbers; they
- * are written out padded.
- * These functions are deprecated in OpenSSL 3 but kept through 3.x; the
- * nonce, the constant-time arithmetic and the random source are the same
- * as EVP's (the default ECDSA method). Keys not held by the default
- * provider have no EC_KEY here and go through EVP instead (jws.c). */
+/* ES256 through ECDSA_do_sign, which returns R and S as numbers, written
+ * out padded in JOSE's R||S form: EVP_PKEY_sign's DER encoding, taken
+ * apart again, cost about as much as the rest of a new token
+ * (docs/performance.md, item 10). Deprecated in OpenSSL 3 but kept
+ * through 3.x, with EVP's nonce, constant-time arithmetic and random
+ * source (the default ECDSA method). Keys not held by the default
+ * provider have no EC_KEY and go through EVP instead (jws.c). */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "ecdsa_raw.h"

@@ -7,7 +7,7 @@
 
 /* R and S are each this long in the signature, left-padded. */
 #define TJWT_ES256_PART    32
-#define TJWT_ES256_SIG_LEN (2 * TJWT_ES256_PART)
+#define TJWT_ES256_SIG_LEN (2 * (size_t)TJWT_ES256_PART)
 
 /* The EC_KEY inside a P-256 private key, owned by pkey; NULL when there is
  * none to sign with this way (a key held by another provider, say), and

@@ -15,7 +15,7 @@
  * this file has never heard of (mod_lua was one) must stop the token, not
  * pass. What is on it only narrows access or shapes the response. */
 #include "htaccess.h"
-#include "config.h"
+#include "module.h"
 
 #include <apr_strings.h>
 #include <http_config.h>

@@ -18,7 +18,7 @@
 /* mod_authz_groupfile's own figures: the longest line it reads is its
  * VARBUF_MAX_LEN, and a longer one ends the file there as it does. */
 #define TJWT_HTGROUP_LINE_INIT 512
-#define TJWT_HTGROUP_LINE_MAX  (16 * 1024 * 1024)
+#define TJWT_HTGROUP_LINE_MAX  (16L * 1024 * 1024)
 
 apr_status_t tjwt_htgroup_groups(apr_pool_t *p, const char *path,
                                  const char *user, apr_array_header_t *out)

@@ -83,7 +83,7 @@ static json_t *tjwt_jwks_read_file(apr_pool_t *p, const char *path,
         return NULL;
     }
     if (fi.size > TJWT_JWKS_MAX_SIZE) {
-        *err = apr_psprintf(p, "%s is larger than %d bytes", path,
+        *err = apr_psprintf(p, "%s is larger than %ld bytes", path,
                             TJWT_JWKS_MAX_SIZE);
         return NULL;
     }

@@ -19,7 +19,7 @@ typedef struct tjwt_jwks_source tjwt_jwks_source;
 #define TJWT_JWKS_MAX_AGE apr_time_from_sec(3600)
 /* The whole of one fetch, and the largest set taken. */
 #define TJWT_JWKS_TIMEOUT  apr_time_from_sec(10)
-#define TJWT_JWKS_MAX_SIZE (256 * 1024)
+#define TJWT_JWKS_MAX_SIZE (256 * 1024L)
 
 /* The source for where (a file path, or an https:// URL) and ca_file
  * (PEM CA certificates for the URL; NULL: the system's). Sources are

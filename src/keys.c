@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 /* Key files are never larger than this; a bigger one is not a key. */
-#define TJWT_KEY_FILE_MAX (64 * 1024)
+#define TJWT_KEY_FILE_MAX (64 * 1024L)
 
 static apr_status_t tjwt_pkey_cleanup(void *data)
 {

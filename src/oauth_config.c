@@ -4,10 +4,10 @@
  * that configtest names the file, the line, the value and what would be
  * accepted, and the request path only reads them. */
 #include "oauth_config.h"
-#include "config.h"
 #include "duration.h"
 #include "oauth_token.h"
 #include "oauth_uri.h"
+#include "scope.h"
 #include "values.h"
 
 #include <apr_strings.h>

@@ -1,6 +1,6 @@
 /* Origins of URLs (RFC 6454), kept apart from the request code so that it
  * is testable without httpd. */
-#include "audience.h"
+#include "origin.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>

@@ -10,6 +10,7 @@
 #include "audience.h"
 #include "config.h"
 #include "htaccess.h"
+#include "origin.h"
 #include "sources.h"
 #include "template.h"
 #include "token.h"

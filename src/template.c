@@ -333,9 +333,9 @@ static void tjwt_expand(apr_pool_t *p, apr_array_header_t *buf,
         n = tjwt_group_number(p, re, name, end - name);
         /* No such group, or one that did not take part: nothing, as in
          * Go. pcre2_match leaves groups from rc on unset. */
-        if (n >= 0 && n < groups && ov[2 * n] != PCRE2_UNSET) {
+        if (n >= 0 && n < groups && ov[2 * (apr_size_t)n] != PCRE2_UNSET) {
             PCRE2_SIZE i;
-            for (i = ov[2 * n]; i < ov[2 * n + 1]; i++)
+            for (i = ov[2 * (apr_size_t)n]; i < ov[2 * (apr_size_t)n + 1]; i++)
                 APR_ARRAY_PUSH(buf, char) = subject[i];
         }
     }

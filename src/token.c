@@ -32,25 +32,18 @@ static const char *tjwt_sign_fitting(request_rec *r, const tjwt_key *key,
         }
         if ((apr_int64_t)strlen(token) <= max)
             return token;
+        /* Traits go first, then roles. */
         if (c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS ||
-            c->mode == TJWT_CLAIMS_TRAITS) {
+            c->mode == TJWT_CLAIMS_TRAITS || c->mode == TJWT_CLAIMS_ROLES) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
                           " bytes, over the %" APR_INT64_T_FMT
-                          " that TeleportJWTMaxSize leaves it; dropping "
-                          "traits",
-                          c->user, strlen(token), max);
-            c->mode = c->mode == TJWT_CLAIMS_TRAITS ? TJWT_CLAIMS_NONE
-                                                    : TJWT_CLAIMS_ROLES;
-        }
-        else if (c->mode == TJWT_CLAIMS_ROLES) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "mod_teleport_jwt: token for %s is %" APR_SIZE_T_FMT
-                          " bytes, over the %" APR_INT64_T_FMT
-                          " that TeleportJWTMaxSize leaves it; dropping "
-                          "roles",
-                          c->user, strlen(token), max);
-            c->mode = TJWT_CLAIMS_NONE;
+                          " that TeleportJWTMaxSize leaves it; dropping %s",
+                          c->user, strlen(token), max,
+                          c->mode == TJWT_CLAIMS_ROLES ? "roles" : "traits");
+            c->mode = c->mode == TJWT_CLAIMS_ROLES_AND_TRAITS
+                          ? TJWT_CLAIMS_ROLES
+                          : TJWT_CLAIMS_NONE;
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

@@ -346,7 +346,8 @@ tjwt_verify_e tjwt_verify_claims(apr_pool_t *p, json_t *payload,
                             tjwt_quote(p, o->issuer));
         return TJWT_VERIFY_WRONG_ISS;
     }
-    if (!json_is_string(iss) || strcmp(json_string_value(iss), o->issuer)) {
+    if (!json_is_string(iss) ||
+        strcmp(json_string_value(iss), o->issuer) != 0) {
         *why = apr_psprintf(p, "wrong iss: %s, expected %s", tjwt_show(p, iss),
                             tjwt_quote(p, o->issuer));
         return TJWT_VERIFY_WRONG_ISS;
@@ -417,8 +418,8 @@ tjwt_verify_e tjwt_verify(apr_pool_t *p, const char *token, json_t *jwks,
     }
     /* The header is the attacker's; only an alg that this key is for may
      * select the check (RFC 8725 §3.1). */
-    if (strcmp(t->alg, "RS256") && strcmp(t->alg, "ES256") &&
-        strcmp(t->alg, "EdDSA")) {
+    if (strcmp(t->alg, "RS256") != 0 && strcmp(t->alg, "ES256") != 0 &&
+        strcmp(t->alg, "EdDSA") != 0) {
         *why = apr_psprintf(p,
                             "bad signature: alg %s is not accepted (RS256, "
                             "ES256 or EdDSA)",

@@ -48,6 +48,8 @@ static int tjwt_decode_run(apr_pool_t *p, int argc, const char *const *argv)
     const tjwt_tool_cmd *cmd = &tjwt_tool_decode;
     tjwt_tool_args *os = tjwt_tool_getopt(p, cmd, argc, argv);
     const char *arg, *err = NULL, *token_opt = NULL, *path = "-", *token;
+    /* JWT times are whole seconds. */
+    /* NOLINTNEXTLINE(bugprone-integer-division) */
     double now = (double)apr_time_sec(apr_time_now());
     int optch, rc = 0, r;
     tjwt_jwt *t;

@@ -113,7 +113,8 @@ static int tjwt_keygen_run(apr_pool_t *p, int argc, const char *const *argv)
     for (c = lower; *c; c++)
         *c = (char)apr_tolower(*c);
     type = lower;
-    if (strcmp(type, "rsa") && strcmp(type, "ec") && strcmp(type, "ed25519"))
+    if (strcmp(type, "rsa") != 0 && strcmp(type, "ec") != 0 &&
+        strcmp(type, "ed25519") != 0)
         return tjwt_tool_usage_error(cmd->name,
                                      "unknown key type '%s': expected rsa, "
                                      "ec or ed25519",

@@ -15,7 +15,7 @@
  * module signs them (docs/tokens.md, "Clocks"). */
 #define TJWT_SIGN_NBF_SKEW 10
 /* A year: longer-lived bearer tokens are a mistake worth refusing. */
-#define TJWT_SIGN_MAX_LIFETIME (366 * 86400)
+#define TJWT_SIGN_MAX_LIFETIME (366 * 86400L)
 
 static int tjwt_sign_run(apr_pool_t *p, int argc, const char *const *argv);
 

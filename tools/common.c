@@ -147,7 +147,7 @@ const char *tjwt_tool_read(apr_pool_t *p, const char *path, apr_size_t *len,
     if (!is_stdin)
         apr_file_close(f);
     if (got > TJWT_TOOL_INPUT_MAX) {
-        *err = apr_psprintf(p, "%s is larger than %d bytes", name,
+        *err = apr_psprintf(p, "%s is larger than %ld bytes", name,
                             TJWT_TOOL_INPUT_MAX);
         return NULL;
     }

@@ -18,7 +18,7 @@
 #define TJWT_EXIT_USAGE 2
 
 /* Inputs larger than this are refused: no key, token or JWKS is. */
-#define TJWT_TOOL_INPUT_MAX (1024 * 1024)
+#define TJWT_TOOL_INPUT_MAX (1024 * 1024L)
 
 typedef struct {
     const char *name;

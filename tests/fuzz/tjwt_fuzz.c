@@ -10,7 +10,7 @@
  * seeds in seeds/ through tjwt_fuzz_replay.c under AddressSanitizer and
  * UBSan, so that the target keeps building and every input once found
  * stays checked. */
-#include "audience.h"
+#include "origin.h"
 #include "b64url.h"
 #include "cache.h"
 #include "claims.h"

@@ -24,7 +24,7 @@ use LWP::UserAgent ();
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep time);
 use TJWT::Private ();
-use TJWT::Tool qw(tjwt openssl_kid);
+use TJWT::Rotation qw(rotation_keys wait_jwks);
 use TJWT::Util qw(tests_dir token_parts);
 
 plan tests => 19;
@@ -38,11 +38,7 @@ my $t = tests_dir();
 my $mods = $ENV{TJWT_APACHE_MODULES};
 my $AUD = 'https://upstream.rotation.test';
 
-for my $k ([ 'current', 'rsa' ], [ 'next', 'ec' ]) {
-    my ($rc, $out, $err) = tjwt('keygen', $k->[1], "$d/$k->[0].pem");
-    die "tjwt keygen: $err" if $rc;
-}
-my %kid = map { $_ => openssl_kid("$d/$_.pem") } qw(current next);
+my %kid = %{ rotation_keys($d) };
 
 sub conf {
     my ($sign, @publish) = @_;
@@ -65,24 +61,6 @@ my $auth = 'Basic ' . encode_base64('alice:alice-secret', '');
 sub token {
     my $res = $ua->get($p->url('/token'), Authorization => $auth);
     return $res->header('X-Token');
-}
-
-sub jwks_kids {
-    my $res = $ua->get($p->url('/jwks'));
-    my $doc = $res->is_success ? eval { JSON::PP::decode_json($res->content) } : undef;
-    return $doc ? [ map { $_->{kid} } @{ $doc->{keys} } ] : [];
-}
-
-# A graceful restart has taken effect once the JWKS shows it.
-sub wait_jwks {
-    my @want = @_;
-    my $got;
-    for (1 .. 600) {
-        $got = jwks_kids();
-        return $got if "@$got" eq "@want";
-        sleep 0.05;
-    }
-    return $got;
 }
 
 conf('current');
@@ -136,11 +114,11 @@ sub step {
     conf(@conf);
     my ($rc, $out) = $p->httpd('-k', 'graceful');
     is($rc, 0, "$name: graceful accepted") or diag($out);
-    is_deeply(wait_jwks(@$want), $want, "$name: the JWKS lists the signing key first");
+    is_deeply(wait_jwks($p->url('/jwks'), @$want), $want, "$name: the JWKS lists the signing key first");
 }
 
 # Start: the current key signs.
-is_deeply(wait_jwks($kid{current}), [ $kid{current} ], 'start: the current key');
+is_deeply(wait_jwks($p->url('/jwks'), $kid{current}), [ $kid{current} ], 'start: the current key');
 all_verify('start', $kid{current});
 my $r = check('jose, no wait', token());
 ok($r->{ok}, 'start: the second jose verifier has fetched the JWKS');

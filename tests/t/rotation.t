@@ -17,7 +17,8 @@ use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Time::HiRes qw(sleep time);
 use TJWT::Private ();
-use TJWT::Tool qw(tjwt openssl_kid slurp spew);
+use TJWT::Rotation qw(rotation_keys wait_jwks);
+use TJWT::Tool qw(slurp spew);
 use TJWT::Util qw(free_port tests_dir owned_values);
 
 plan tests => 22;
@@ -33,11 +34,7 @@ my $echo_port = free_port();
 my $audience = "http://127.0.0.1:$echo_port";
 
 # The keys, made as the runbook makes them.
-for my $k ([ 'current', 'rsa' ], [ 'next', 'ec' ]) {
-    my ($rc, $out, $err) = tjwt('keygen', $k->[1], "$d/$k->[0].pem");
-    die "tjwt keygen: $err" if $rc;
-}
-my %kid = map { $_ => openssl_kid("$d/$_.pem") } qw(current next);
+my %kid = %{ rotation_keys($d) };
 
 # The server: Basic auth, the token, ProxyPass to an echo backend (a vhost
 # of the same server), and the JWKS.
@@ -65,26 +62,6 @@ sub conf {
 }
 
 my $ua = LWP::UserAgent->new(timeout => 10);
-
-sub jwks_kids {
-    my $res = $ua->get($p->url('/jwks'));
-    return undef unless $res->is_success;
-    my $doc = eval { JSON::PP::decode_json($res->content) } or return undef;
-    return [ map { $_->{kid} } @{ $doc->{keys} } ];
-}
-
-# Polls the JWKS until it lists exactly @want (a graceful restart has
-# taken effect once new children answer); returns the last list seen.
-sub wait_jwks {
-    my @want = @_;
-    my $got;
-    for (1 .. 600) {
-        $got = jwks_kids();
-        return $got if $got && "@$got" eq "@want";
-        sleep 0.05;
-    }
-    return $got // [];
-}
 
 # --- the load: a child process, bounded in requests and in time --------
 my $stop = "$d/stop";
@@ -171,14 +148,14 @@ sub step {
     ok($rc == 0 && $out =~ /Syntax OK/, "$name: configtest passes") or diag($out);
     ($rc, $out) = $p->httpd('-k', 'graceful');
     is($rc, 0, "$name: graceful accepted") or diag($out);
-    is_deeply(wait_jwks(@$want), $want, "$name: the JWKS shows it");
+    is_deeply(wait_jwks($p->url('/jwks'), @$want), $want, "$name: the JWKS shows it");
     ok(wait_load($PER_PHASE, $wait_kid), "$name: the load goes on");
 }
 
 # Start: the current key signs and is the only one published.
 conf('current');
 $p->start;
-is_deeply(wait_jwks($kid{current}), [ $kid{current} ], 'start: the current key');
+is_deeply(wait_jwks($p->url('/jwks'), $kid{current}), [ $kid{current} ], 'start: the current key');
 
 $load_pid = fork // die "fork: $!";
 if (!$load_pid) {

@@ -2,7 +2,7 @@
  * the auto audience. */
 #include "tjwt_unit.h"
 
-#include "src/audience.h"
+#include "src/origin.h"
 
 #include <apr_strings.h>
 #include <string.h>

@@ -14,12 +14,13 @@ line of JSON: {"ok": true, "kid": ..., "alg": ..., "sub": ...} or
 
 Usage: caching_verifier.py --jwks URL --issuer ISS --audience AUD
 """
-import argparse
 import json
 import sys
 import urllib.request
 
 import jwt
+
+from verifier_loop import parse_args, serve
 
 
 class CachingVerifier:
@@ -58,22 +59,15 @@ class CachingVerifier:
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jwks", required=True)
-    ap.add_argument("--issuer", required=True)
-    ap.add_argument("--audience", required=True)
-    args = ap.parse_args()
-
+    args = parse_args()
     v = CachingVerifier(args.jwks, args.issuer, args.audience)
-    for line in sys.stdin:
-        token = line.strip()
-        try:
-            header, payload = v.verify(token)
-            out = {"ok": True, "kid": header["kid"], "alg": header["alg"],
-                   "sub": payload["sub"]}
-        except Exception as e:  # every failure is a failed verification
-            out = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
-        print(json.dumps(out), flush=True)
+
+    def check(token):
+        header, payload = v.verify(token)
+        return {"kid": header["kid"], "alg": header["alg"],
+                "sub": payload["sub"]}
+
+    serve(check)
     print(json.dumps({"fetches": len(v.fetches), "kids_fetched": v.fetches}),
           flush=True)
     return 0

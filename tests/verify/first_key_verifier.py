@@ -12,12 +12,13 @@ line of JSON: {"ok": true, "kid": ...} (the kid of the key used) or
 
 Usage: first_key_verifier.py --jwks URL --issuer ISS --audience AUD
 """
-import argparse
 import json
 import sys
 import urllib.request
 
 import jwt
+
+from verifier_loop import parse_args, serve
 
 # The example's key types and the one algorithm each may sign.
 ALGS = {"RSA": "RS256", "EC": "ES256"}
@@ -40,17 +41,8 @@ def verify(args, token):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jwks", required=True)
-    ap.add_argument("--issuer", required=True)
-    ap.add_argument("--audience", required=True)
-    args = ap.parse_args()
-    for line in sys.stdin:
-        try:
-            out = {"ok": True, "kid": verify(args, line.strip())}
-        except Exception as e:  # every failure is a failed verification
-            out = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
-        print(json.dumps(out), flush=True)
+    args = parse_args()
+    serve(lambda token: {"kid": verify(args, token)})
     return 0
 
 

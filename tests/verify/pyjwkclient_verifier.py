@@ -10,11 +10,11 @@ line of JSON: {"ok": true, "kid": ..., "fetches": N} or {"ok": false,
 
 Usage: pyjwkclient_verifier.py --jwks URL --issuer ISS --audience AUD
 """
-import argparse
-import json
 import sys
 
 import jwt
+
+from verifier_loop import parse_args, serve
 
 
 class CountingClient(jwt.PyJWKClient):
@@ -26,23 +26,16 @@ class CountingClient(jwt.PyJWKClient):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--jwks", required=True)
-    ap.add_argument("--issuer", required=True)
-    ap.add_argument("--audience", required=True)
-    args = ap.parse_args()
+    args = parse_args()
     client = CountingClient(args.jwks)
-    for line in sys.stdin:
-        token = line.strip()
-        try:
-            key = client.get_signing_key_from_jwt(token)
-            jwt.decode(token, key.key, algorithms=["RS256", "ES256", "EdDSA"],
-                       audience=args.audience, issuer=args.issuer, leeway=60)
-            out = {"ok": True, "kid": key.key_id}
-        except Exception as e:  # every failure is a failed verification
-            out = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
-        out["fetches"] = client.fetches
-        print(json.dumps(out), flush=True)
+
+    def check(token):
+        key = client.get_signing_key_from_jwt(token)
+        jwt.decode(token, key.key, algorithms=["RS256", "ES256", "EdDSA"],
+                   audience=args.audience, issuer=args.issuer, leeway=60)
+        return {"kid": key.key_id}
+
+    serve(check, lambda: {"fetches": client.fetches})
     return 0
 
 
