@@ -104,6 +104,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_keys());
     srunner_add_suite(sr, tjwt_suite_oauth());
     srunner_add_suite(sr, tjwt_suite_origin());
+    srunner_add_suite(sr, tjwt_suite_request());
     srunner_add_suite(sr, tjwt_suite_template());
     srunner_add_suite(sr, tjwt_suite_values());
     srunner_add_suite(sr, tjwt_suite_thumbprint());

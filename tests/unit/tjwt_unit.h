@@ -20,6 +20,7 @@ Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_oauth(void);
 Suite *tjwt_suite_origin(void);
+Suite *tjwt_suite_request(void);
 Suite *tjwt_suite_template(void);
 Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_thumbprint(void);
