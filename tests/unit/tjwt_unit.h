@@ -16,14 +16,16 @@ Suite *tjwt_suite_cache(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_duration(void);
 Suite *tjwt_suite_headers(void);
+Suite *tjwt_suite_htaccess(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_oauth(void);
 Suite *tjwt_suite_origin(void);
 Suite *tjwt_suite_request(void);
+Suite *tjwt_suite_sources(void);
 Suite *tjwt_suite_template(void);
-Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_thumbprint(void);
+Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_verify(void);
 
 /* A fresh pool for each test; attach with tcase_add_checked_fixture so
