@@ -111,6 +111,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_verify());
     srunner_add_suite(sr, tjwt_suite_sources());
     srunner_add_suite(sr, tjwt_suite_htaccess());
+    srunner_add_suite(sr, tjwt_suite_config());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -14,6 +14,7 @@
 Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
 Suite *tjwt_suite_claims(void);
+Suite *tjwt_suite_config(void);
 Suite *tjwt_suite_duration(void);
 Suite *tjwt_suite_headers(void);
 Suite *tjwt_suite_htaccess(void);
