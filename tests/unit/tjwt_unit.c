@@ -112,6 +112,8 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_sources());
     srunner_add_suite(sr, tjwt_suite_htaccess());
     srunner_add_suite(sr, tjwt_suite_config());
+    srunner_add_suite(sr, tjwt_suite_token());
+    srunner_add_suite(sr, tjwt_suite_cache_layers());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

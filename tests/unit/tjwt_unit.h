@@ -13,6 +13,7 @@
 
 Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
+Suite *tjwt_suite_cache_layers(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_config(void);
 Suite *tjwt_suite_duration(void);
@@ -26,6 +27,7 @@ Suite *tjwt_suite_request(void);
 Suite *tjwt_suite_sources(void);
 Suite *tjwt_suite_template(void);
 Suite *tjwt_suite_thumbprint(void);
+Suite *tjwt_suite_token(void);
 Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_verify(void);
 
