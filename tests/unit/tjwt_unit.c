@@ -114,6 +114,9 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_config());
     srunner_add_suite(sr, tjwt_suite_token());
     srunner_add_suite(sr, tjwt_suite_cache_layers());
+    srunner_add_suite(sr, tjwt_suite_audience());
+    srunner_add_suite(sr, tjwt_suite_sha256());
+    srunner_add_suite(sr, tjwt_suite_jwks());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
