@@ -117,6 +117,8 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_audience());
     srunner_add_suite(sr, tjwt_suite_sha256());
     srunner_add_suite(sr, tjwt_suite_jwks());
+    srunner_add_suite(sr, tjwt_suite_cache_flight());
+    srunner_add_suite(sr, tjwt_suite_stats());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -14,6 +14,7 @@
 Suite *tjwt_suite_audience(void);
 Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
+Suite *tjwt_suite_cache_flight(void);
 Suite *tjwt_suite_cache_layers(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_config(void);
@@ -28,6 +29,7 @@ Suite *tjwt_suite_origin(void);
 Suite *tjwt_suite_request(void);
 Suite *tjwt_suite_sha256(void);
 Suite *tjwt_suite_sources(void);
+Suite *tjwt_suite_stats(void);
 Suite *tjwt_suite_template(void);
 Suite *tjwt_suite_thumbprint(void);
 Suite *tjwt_suite_token(void);
