@@ -14,6 +14,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <util_mutex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -450,4 +451,30 @@ cmd_parms *tjwt_test_cmd(apr_pool_t *p, server_rec *s, const char *name,
     cmd->path = in_htaccess ? "/srv/www/" : NULL;
     cmd->override = in_htaccess ? OR_ALL : RSRC_CONF | ACCESS_CONF | OR_ALL;
     return cmd;
+}
+
+/* --- handlers ----------------------------------------------------------- */
+
+AP_DECLARE(void) ap_allow_standard_methods(request_rec *r, int reset, ...)
+{
+    (void)r, (void)reset;
+}
+
+AP_DECLARE(void) ap_set_content_type(request_rec *r, const char *ct)
+{
+    r->content_type = ct;
+}
+
+AP_DECLARE(void) ap_set_content_length(request_rec *r, apr_off_t length)
+{
+    r->clength = length;
+}
+
+/* Only If-None-Match against the ETag, the one condition the tests send. */
+AP_DECLARE(int) ap_meets_conditions(request_rec *r)
+{
+    const char *inm = apr_table_get(r->headers_in, "If-None-Match");
+    const char *etag = apr_table_get(r->headers_out, "ETag");
+
+    return inm && etag && strcmp(inm, etag) == 0 ? HTTP_NOT_MODIFIED : OK;
 }

@@ -26,6 +26,7 @@ Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_oauth(void);
 Suite *tjwt_suite_origin(void);
+Suite *tjwt_suite_publish(void);
 Suite *tjwt_suite_request(void);
 Suite *tjwt_suite_sha256(void);
 Suite *tjwt_suite_sources(void);
