@@ -203,26 +203,40 @@ ap_expr_str_exec(request_rec *r, const ap_expr_info_t *info, const char **err)
     return v ? v : "";
 }
 
+/* "%{reqenv:NAME}" or "%{env:NAME}": the variable NAME, which both read
+ * from the request's variables first. */
+static const char *test_expr_var_name(apr_pool_t *p, const char *expr)
+{
+    static const char *const forms[] = {"%{reqenv:", "%{env:", NULL};
+    apr_size_t n = strlen(expr), k;
+    int i;
+
+    for (i = 0; forms[i]; i++) {
+        k = strlen(forms[i]);
+        if (strncmp(expr, forms[i], k) == 0 && n > k + 1 &&
+            expr[n - 1] == '}' && !strchr(expr + k, '{'))
+            return apr_pstrndup(p, expr + k, n - k - 1);
+    }
+    return NULL;
+}
+
 AP_DECLARE(ap_expr_info_t *)
 ap_expr_parse_cmd_mi(const cmd_parms *cmd, const char *expr, unsigned int flags,
                      const char **err, ap_expr_lookup_fn_t *lookup_fn,
                      int module_index)
 {
-    static const char var[] = "%{reqenv:";
-    apr_size_t n = strlen(expr);
+    const char *var = test_expr_var_name(cmd->pool, expr);
 
     (void)flags, (void)lookup_fn, (void)module_index;
     *err = NULL;
     last_parsed = NULL;
-    if (strncmp(expr, var, sizeof(var) - 1) == 0 && n > sizeof(var) &&
-        expr[n - 1] == '}' && !strchr(expr + sizeof(var) - 1, '{'))
-        last_parsed = tjwt_test_expr_var(
-            cmd->pool,
-            apr_pstrndup(cmd->pool, expr + sizeof(var) - 1, n - sizeof(var)));
+    if (var)
+        last_parsed = tjwt_test_expr_var(cmd->pool, var);
     else if (!strstr(expr, "%{"))
         last_parsed = tjwt_test_expr_literal(cmd->pool, expr);
     else
-        *err = "the unit tests' ap_expr reads %{reqenv:NAME} only";
+        *err = "the unit tests' ap_expr reads %{reqenv:NAME} and "
+               "%{env:NAME} only";
     return last_parsed;
 }
 

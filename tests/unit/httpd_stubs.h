@@ -19,7 +19,8 @@
 /* An expression the double of ap_expr_str_exec evaluates: the value of
  * one request variable (what %{reqenv:NAME} reads), a literal, or a
  * failure with that message. The double of ap_expr_parse_cmd makes the
- * first from "%{reqenv:NAME}" and the second from text without "%{". */
+ * first from "%{reqenv:NAME}" or "%{env:NAME}" and the second from text without
+ * "%{". */
 ap_expr_info_t *tjwt_test_expr_var(apr_pool_t *p, const char *name);
 ap_expr_info_t *tjwt_test_expr_literal(apr_pool_t *p, const char *text);
 ap_expr_info_t *tjwt_test_expr_error(apr_pool_t *p, const char *err);

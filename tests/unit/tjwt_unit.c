@@ -120,6 +120,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_cache_flight());
     srunner_add_suite(sr, tjwt_suite_stats());
     srunner_add_suite(sr, tjwt_suite_publish());
+    srunner_add_suite(sr, tjwt_suite_oauth_config());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

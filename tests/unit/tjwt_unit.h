@@ -25,6 +25,7 @@ Suite *tjwt_suite_jwks(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_oauth(void);
+Suite *tjwt_suite_oauth_config(void);
 Suite *tjwt_suite_origin(void);
 Suite *tjwt_suite_publish(void);
 Suite *tjwt_suite_request(void);
