@@ -280,11 +280,22 @@ AP_DECLARE(char *) ap_getword_conf(apr_pool_t *p, const char **line)
     return word;
 }
 
+const char *tjwt_test_server_root = "/nonexistent/tjwt-unit-root";
+
 AP_DECLARE(char *) ap_server_root_relative(apr_pool_t *p, const char *fname)
 {
     if (fname[0] == '/')
         return apr_pstrdup(p, fname);
-    return apr_pstrcat(p, "/tmp/tjwt-unit-root/", fname, NULL);
+    return apr_pstrcat(p, tjwt_test_server_root, "/", fname, NULL);
+}
+
+/* The directory part of a path, with its trailing '/'. */
+AP_DECLARE(char *) ap_make_dirstr_parent(apr_pool_t *p, const char *s)
+{
+    const char *last = strrchr(s, '/');
+
+    return last ? apr_pstrndup(p, s, (apr_size_t)(last - s + 1))
+                : apr_pstrdup(p, "");
 }
 
 AP_DECLARE(int) ap_state_query(int query_code)

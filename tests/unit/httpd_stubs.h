@@ -63,6 +63,10 @@ void tjwt_test_log_reset(void);
 const char *tjwt_test_output(void);
 void tjwt_test_output_reset(void);
 
+/* ServerRoot, for ap_server_root_relative; a directory that does not
+ * exist unless a test sets one. */
+extern const char *tjwt_test_server_root;
+
 /* What ap_state_query(AP_SQ_MAIN_STATE) answers; AP_SQ_MS_RUN_MPM by
  * default. */
 extern int tjwt_test_main_state;

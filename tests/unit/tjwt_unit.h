@@ -29,6 +29,7 @@ Suite *tjwt_suite_oauth_config(void);
 Suite *tjwt_suite_origin(void);
 Suite *tjwt_suite_publish(void);
 Suite *tjwt_suite_request(void);
+Suite *tjwt_suite_server_keys(void);
 Suite *tjwt_suite_sha256(void);
 Suite *tjwt_suite_sources(void);
 Suite *tjwt_suite_stats(void);
