@@ -184,8 +184,10 @@ static int tjwt_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int tjwt_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
+    int rc = tjwt_config_check(pconf, ptemp, s);
+
     (void)plog;
-    return tjwt_config_check(pconf, ptemp, s);
+    return rc == OK ? tjwt_oauth_check_config(ptemp, s) : rc;
 }
 
 /* A child process starts: its own in-process cache and the shared

@@ -221,3 +221,157 @@ const char *tjwt_cmd_oauth_leeway(cmd_parms *cmd, void *dconf, const char *arg)
     tjwt_oauth_own(cmd, dconf)->leeway = secs;
     return NULL;
 }
+
+/* configtest: an AuthType TeleportOAuth of the server configuration must
+ * get a resource, an issuer and a key set, or each request there would
+ * answer 500. Read from the configuration tree, without a request: a
+ * value counts when it is set in the same section, an enclosing one, at
+ * the top of the server (or the main server), or in a section of the
+ * same kind whose path is a prefix; a value in a section whose reach
+ * cannot be told here (a regex, <Files>, <If>, the other kind of path
+ * section) counts too. .htaccess is only read by requests (500 there). */
+typedef struct tjwt_oauth_scope {
+    const struct tjwt_oauth_scope *up;
+    const ap_directive_t *sec, *vhost; /* sec NULL at a server's top */
+    char kind; /* 'L' <Location path>, 'D' <Directory path>, 'o' other */
+    const char *path;
+} tjwt_oauth_scope;
+
+typedef struct {
+    const tjwt_oauth_scope *at;
+    const ap_directive_t *dir;
+    int key; /* an index of tjwt_oauth_needs, or -1: the AuthType */
+} tjwt_oauth_seen;
+
+#define TJWT_OAUTH_NEEDS 3
+static const char *const tjwt_oauth_needs[TJWT_OAUTH_NEEDS][2] = {
+    {"TeleportJWTOAuthResource",
+     "the URL MCP clients connect to, such as https://mcp.example.com/mcp"},
+    {"TeleportJWTOAuthIssuer",
+     "the authorization server's issuer, such as https://auth.example.com"},
+    {"TeleportJWTOAuthJWKS", "its keys, an https:// URL or a JWKS file"}};
+
+/* Sections that are no scope of their own: conditions read at start-up
+ * (<IfModule>, <IfDefine>, ...), <Limit>, <RequireAll> and the like. */
+static int tjwt_oauth_transparent(const char *name)
+{
+    return (strncasecmp(name, "<If", 3) == 0 && strcasecmp(name, "<If")) ||
+           strncasecmp(name, "<Limit", 6) == 0 ||
+           strncasecmp(name, "<Require", 8) == 0;
+}
+
+static void tjwt_oauth_scan(apr_pool_t *p, const ap_directive_t *dir,
+                            const tjwt_oauth_scope *at,
+                            apr_array_header_t *seen)
+{
+    for (; dir; dir = dir->next) {
+        const char *name = dir->directive, *args = dir->args, *word;
+        tjwt_oauth_seen *x;
+        int k, key = -2;
+
+        if (dir->first_child && *name == '<') {
+            tjwt_oauth_scope *in = apr_pmemdup(p, at, sizeof(*at));
+            char *a = apr_pstrdup(p, args), *end = strrchr(a, '>');
+            if (end)
+                *end = '\0';
+            word = ap_getword_conf(p, (const char **)&a);
+            in->up = at;
+            if (strcasecmp(name, "<VirtualHost") == 0) {
+                in->vhost = dir;
+                in->sec = NULL;
+            }
+            else if (!tjwt_oauth_transparent(name)) {
+                in->sec = dir;
+                in->path = word;
+                in->kind = 'o';
+                if (strcmp(word, "~") && !strcasecmp(name, "<Location"))
+                    in->kind = 'L';
+                if (strcmp(word, "~") && !strcasecmp(name, "<Directory"))
+                    in->kind = 'D';
+            }
+            tjwt_oauth_scan(p, dir->first_child, in, seen);
+            continue;
+        }
+        if (strcasecmp(name, "AuthType") == 0 &&
+            strcasecmp(ap_getword_conf(p, &args), TJWT_OAUTH_AUTH_TYPE) == 0)
+            key = -1;
+        for (k = 0; k < TJWT_OAUTH_NEEDS; k++)
+            if (strcasecmp(name, tjwt_oauth_needs[k][0]) == 0)
+                key = k;
+        if (key == -2)
+            continue;
+        x = apr_array_push(seen);
+        x->at = at;
+        x->dir = dir;
+        x->key = key;
+    }
+}
+
+/* Whether a value set at s reaches an AuthType at a (above). */
+static int tjwt_oauth_reaches(const tjwt_oauth_scope *s,
+                              const tjwt_oauth_scope *a)
+{
+    const tjwt_oauth_scope *u;
+    int sections = 0;
+
+    if (s->vhost && s->vhost != a->vhost)
+        return 0;
+    if (!s->sec || s->kind == 'o')
+        return 1;
+    for (u = a; u; u = u->up) {
+        if (u->sec == s->sec ||
+            (u->sec && u->kind == s->kind &&
+             strncmp(u->path, s->path, strlen(s->path)) == 0))
+            return 1;
+        sections += u->sec != NULL;
+    }
+    /* An AuthType at a server's top, or in a section of another kind. */
+    return !sections || a->kind != s->kind;
+}
+
+/* What the AuthType at a lacks, or NULL. */
+static const char *tjwt_oauth_lacks(apr_pool_t *p, const tjwt_oauth_seen *a,
+                                    const apr_array_header_t *seen)
+{
+    const char *missing = NULL;
+    int k, j, found;
+
+    for (k = 0; k < TJWT_OAUTH_NEEDS; k++) {
+        for (j = 0, found = 0; j < seen->nelts && !found; j++) {
+            const tjwt_oauth_seen *v = &APR_ARRAY_IDX(seen, j, tjwt_oauth_seen);
+            found = v->key == k && tjwt_oauth_reaches(v->at, a->at);
+        }
+        if (!found)
+            missing = apr_psprintf(p, "%s%s%s (%s)", missing ? missing : "",
+                                   missing ? "; " : "", tjwt_oauth_needs[k][0],
+                                   tjwt_oauth_needs[k][1]);
+    }
+    return missing;
+}
+
+int tjwt_oauth_check_config(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_array_header_t *seen =
+        apr_array_make(ptemp, 8, sizeof(tjwt_oauth_seen));
+    tjwt_oauth_scope top = {NULL, NULL, NULL, 'o', ""};
+    const char *missing;
+    int i;
+
+    tjwt_oauth_scan(ptemp, ap_conftree, &top, seen);
+    for (i = 0; i < seen->nelts; i++) {
+        const tjwt_oauth_seen *a = &APR_ARRAY_IDX(seen, i, tjwt_oauth_seen);
+        const ap_directive_t *sec = a->at->sec;
+        if (a->key != -1 || !(missing = tjwt_oauth_lacks(ptemp, a, seen)))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                     "mod_teleport_jwt: AuthType " TJWT_OAUTH_AUTH_TYPE
+                     " on line %d of %s%s%s%s%s: missing %s; set each in "
+                     "that scope or one that encloses it",
+                     a->dir->line_num, a->dir->filename, sec ? " (" : "",
+                     sec ? sec->directive : "", sec ? " " : "",
+                     sec ? apr_pstrcat(ptemp, sec->args, ")", NULL) : "",
+                     missing);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}

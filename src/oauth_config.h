@@ -52,6 +52,11 @@ typedef struct {
 } tjwt_oauth_declared;
 const apr_array_header_t *tjwt_oauth_declared_list(void);
 
+/* check_config: every AuthType TeleportOAuth of the server configuration
+ * has a resource, an issuer and a key set that reach it; else logs the
+ * file, the line and what is missing, and refuses the configuration. */
+int tjwt_oauth_check_config(apr_pool_t *ptemp, server_rec *s);
+
 /* pre_config: forgets the last configuration's resources and key sets. */
 void tjwt_oauth_pre_config(apr_pool_t *pconf);
 

@@ -37,7 +37,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();
 const tempDirs = new Set();
 
+// SIGTERM first: an httpd parent killed outright leaves its workers
+// holding the port; asked to stop, it stops them. Then, up to 5 s later,
+// SIGKILL for whatever is left.
 function killAll() {
+  for (const p of children) {
+    try { p.kill('SIGTERM'); } catch { /* gone */ }
+  }
+  // A child that has exited stays a zombie until the event loop reaps it,
+  // which it cannot do while this waits: read its state instead.
+  const alive = (p) => {
+    try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p.pid}/stat`, 'utf8')); } catch { return false; }
+  };
+  const end = Date.now() + 5000;
+  while ([...children].some(alive) && Date.now() < end) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
   for (const p of children) {
     try { p.kill('SIGKILL'); } catch { /* gone */ }
   }
