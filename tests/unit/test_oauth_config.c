@@ -160,6 +160,10 @@ START_TEST(test_merge)
     /* An inner scope's list replaces the outer one. */
     ck_assert_str_eq(m->scope_text, "admin");
     ck_assert_int_eq(tjwt_oauth_leeway(m), 10);
+    tjwt_cmd_oauth_leeway(cmd_for("TeleportJWTOAuthLeeway", "20s"), inner,
+                          "20s");
+    m = tjwt_oauth_merge(tjwt_test_pool, outer->oauth, inner->oauth);
+    ck_assert_int_eq(tjwt_oauth_leeway(m), 20);
     /* The token made in a resource ends with the access token. */
     ck_assert_ptr_eq(
         ((tjwt_dir_conf *)tjwt_merge_dir_conf(tjwt_test_pool, outer, inner))
