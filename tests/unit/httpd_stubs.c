@@ -304,12 +304,17 @@ AP_DECLARE(int) ap_state_query(int query_code)
                                           : AP_SQ_NOT_SUPPORTED;
 }
 
-/* No mod_socache provider is loaded in the unit program. */
+const void *tjwt_test_provider;
+const char *tjwt_test_provider_name;
+
+/* The one provider a test registers, if any. */
 AP_DECLARE(void *)
 ap_lookup_provider(const char *provider_group, const char *provider_name,
                    const char *provider_version)
 {
-    (void)provider_group, (void)provider_name, (void)provider_version;
+    (void)provider_group, (void)provider_version;
+    if (tjwt_test_provider && !strcmp(provider_name, tjwt_test_provider_name))
+        return (void *)tjwt_test_provider;
     return NULL;
 }
 
@@ -317,8 +322,14 @@ AP_DECLARE(apr_array_header_t *)
 ap_list_provider_names(apr_pool_t *pool, const char *provider_group,
                        const char *provider_version)
 {
+    apr_array_header_t *a =
+        apr_array_make(pool, 1, sizeof(ap_list_provider_names_t));
+
     (void)provider_group, (void)provider_version;
-    return apr_array_make(pool, 1, sizeof(ap_list_provider_names_t));
+    if (tjwt_test_provider)
+        ((ap_list_provider_names_t *)apr_array_push(a))->provider_name =
+            tjwt_test_provider_name;
+    return a;
 }
 
 AP_DECLARE(apr_status_t)

@@ -63,6 +63,11 @@ void tjwt_test_log_reset(void);
 const char *tjwt_test_output(void);
 void tjwt_test_output_reset(void);
 
+/* The provider ap_lookup_provider finds, under that name; none unless a
+ * test sets one (test_cache_socache.c). */
+extern const void *tjwt_test_provider;
+extern const char *tjwt_test_provider_name;
+
 /* ServerRoot, for ap_server_root_relative; a directory that does not
  * exist unless a test sets one. */
 extern const char *tjwt_test_server_root;

@@ -122,6 +122,7 @@ int main(void)
     srunner_add_suite(sr, tjwt_suite_publish());
     srunner_add_suite(sr, tjwt_suite_oauth_config());
     srunner_add_suite(sr, tjwt_suite_server_keys());
+    srunner_add_suite(sr, tjwt_suite_cache_socache());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -16,6 +16,7 @@ Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
 Suite *tjwt_suite_cache_flight(void);
 Suite *tjwt_suite_cache_layers(void);
+Suite *tjwt_suite_cache_socache(void);
 Suite *tjwt_suite_claims(void);
 Suite *tjwt_suite_config(void);
 Suite *tjwt_suite_duration(void);
