@@ -11,18 +11,33 @@
 #error "TJWT_VECTORS_DIR must be defined by the build (tests/vectors)"
 #endif
 
+Suite *tjwt_suite_audience(void);
 Suite *tjwt_suite_b64url(void);
 Suite *tjwt_suite_cache(void);
+Suite *tjwt_suite_cache_flight(void);
+Suite *tjwt_suite_cache_layers(void);
+Suite *tjwt_suite_cache_socache(void);
 Suite *tjwt_suite_claims(void);
+Suite *tjwt_suite_config(void);
 Suite *tjwt_suite_duration(void);
 Suite *tjwt_suite_headers(void);
+Suite *tjwt_suite_htaccess(void);
+Suite *tjwt_suite_jwks(void);
 Suite *tjwt_suite_jws(void);
 Suite *tjwt_suite_keys(void);
 Suite *tjwt_suite_oauth(void);
+Suite *tjwt_suite_oauth_config(void);
 Suite *tjwt_suite_origin(void);
+Suite *tjwt_suite_publish(void);
+Suite *tjwt_suite_request(void);
+Suite *tjwt_suite_server_keys(void);
+Suite *tjwt_suite_sha256(void);
+Suite *tjwt_suite_sources(void);
+Suite *tjwt_suite_stats(void);
 Suite *tjwt_suite_template(void);
-Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_thumbprint(void);
+Suite *tjwt_suite_token(void);
+Suite *tjwt_suite_values(void);
 Suite *tjwt_suite_verify(void);
 
 /* A fresh pool for each test; attach with tcase_add_checked_fixture so
