@@ -255,7 +255,7 @@ static const char *const tjwt_oauth_needs[TJWT_OAUTH_NEEDS][2] = {
  * (<IfModule>, <IfDefine>, ...), <Limit>, <RequireAll> and the like. */
 static int tjwt_oauth_transparent(const char *name)
 {
-    return (strncasecmp(name, "<If", 3) == 0 && strcasecmp(name, "<If")) ||
+    return (strncasecmp(name, "<If", 3) == 0 && strcasecmp(name, "<If") != 0) ||
            strncasecmp(name, "<Limit", 6) == 0 ||
            strncasecmp(name, "<Require", 8) == 0;
 }
@@ -284,9 +284,11 @@ static void tjwt_oauth_scan(apr_pool_t *p, const ap_directive_t *dir,
                 in->sec = dir;
                 in->path = word;
                 in->kind = 'o';
-                if (strcmp(word, "~") && !strcasecmp(name, "<Location"))
+                if (strcmp(word, "~") != 0 &&
+                    strcasecmp(name, "<Location") == 0)
                     in->kind = 'L';
-                if (strcmp(word, "~") && !strcasecmp(name, "<Directory"))
+                if (strcmp(word, "~") != 0 &&
+                    strcasecmp(name, "<Directory") == 0)
                     in->kind = 'D';
             }
             tjwt_oauth_scan(p, dir->first_child, in, seen);
