@@ -35,7 +35,7 @@ struct tjwt_cache_conf {
     server_rec *s;             /* for the provider's destroy */
     const char *args;          /* after the colon, for a fresh instance */
     int renewable;             /* redis, memcache: see tjwt_backend_new */
-    /* Without mutex, the lock of the marking step alone: tjwt_mark_lock. */
+    /* Without mutex, the lock of the marking step alone: tjwt_mark. */
     apr_global_mutex_t *mark_mutex;
 };
 
@@ -536,8 +536,9 @@ static void tjwt_unlock(const tjwt_cache_conf *cc)
 
 /* The marking step (retrieve; if absent, store the marker; read it back)
  * is one step for this server's processes, whatever the provider: under
- * its own mutex, or the marking step's when it has none. Plain lookups
- * and stores of a provider without a mutex take no lock. */
+ * its own mutex, or the marking step's when it has none (tjwt_mark).
+ * Removing a marker takes the same. Plain lookups and stores of a
+ * provider without a mutex take no lock. */
 static apr_global_mutex_t *tjwt_mark_mutex(const tjwt_cache_conf *cc)
 {
     return cc->mutex ? cc->mutex : cc->mark_mutex;
@@ -572,37 +573,57 @@ static const char *tjwt_marker_new(apr_pool_t *p, apr_size_t *len)
 }
 
 /* Stores our marker under k when the lookup found nothing, and reads the
- * key back into buf (*len its size): what was read decides, as a lookup's
- * result would. Redis and memcached keep the last store: of servers that
- * mark at the same time, the one whose store came last reads its own, and
- * the others its; both read their own only when one's whole store and read
- * back fall between the other's lookup and store (docs/cache.md). */
+ * key back into buf (room its size, *len what was read): what was read
+ * decides, as a lookup's result would. Without the provider's own mutex
+ * (held by the caller) the step takes the marking lock and looks again
+ * first: a shared hit never waits for that lock, only a miss does. Redis and
+ * memcached keep the last store: of servers that mark at the same time, the one
+ * whose store came last reads its own, and the others its; both read their own
+ * only when one's whole store and read back fall between the other's lookup and
+ * store (docs/cache.md). */
 static apr_status_t tjwt_mark(tjwt_cache_conf *cc, request_rec *r,
                               tjwt_backend *b, const tjwt_cache_key *k,
-                              unsigned char *buf, unsigned int *len,
-                              const char **marker)
+                              unsigned char *buf, unsigned int room,
+                              unsigned int *len, const char **marker)
 {
-    unsigned int room = *len;
+    apr_global_mutex_t *lock = cc->mutex ? NULL : cc->mark_mutex;
     apr_size_t mlen;
-    const char *m = tjwt_marker_new(r->pool, &mlen);
+    const char *m;
     apr_status_t rv;
 
+    if (lock) {
+        /* Without the lock: sign unmarked, as before it existed. */
+        if (apr_global_mutex_lock(lock) != APR_SUCCESS)
+            return APR_NOTFOUND;
+        *len = room;
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, len, r->pool);
+        if (rv != APR_NOTFOUND) {
+            apr_global_mutex_unlock(lock);
+            return rv;
+        }
+    }
+    m = tjwt_marker_new(r->pool, &mlen);
     /* A failed store only costs the others their wait. */
-    if (cc->provider->store(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
-                            apr_time_now() + TJWT_MAKING_TTL,
-                            (unsigned char *)m, (unsigned int)mlen,
-                            r->pool) != APR_SUCCESS)
-        return APR_NOTFOUND;
-    rv = cc->provider->retrieve(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
-                                buf, &room, r->pool);
-    *len = room;
-    if (rv == APR_SUCCESS && room == mlen && memcmp(buf, m, mlen) == 0)
-        *marker = m;
+    rv = cc->provider->store(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                             apr_time_now() + TJWT_MAKING_TTL,
+                             (unsigned char *)m, (unsigned int)mlen, r->pool);
+    if (rv == APR_SUCCESS) {
+        *len = room;
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, len, r->pool);
+        if (rv == APR_SUCCESS && *len == mlen && memcmp(buf, m, mlen) == 0)
+            *marker = m;
+    }
+    else
+        rv = APR_NOTFOUND;
+    if (lock)
+        apr_global_mutex_unlock(lock);
     return rv;
 }
 
-/* Looks k up; with marker, an absent key gets ours in the same
- * locked step, so that of the processes of this server that miss
+/* Looks k up; with marker, an absent key gets ours in one locked
+ * step (tjwt_mark), so that of the processes of this server that miss
  * together exactly one finds no marker, and across servers about one
  * reads its own back (docs/cache.md, "Single flight across processes"). */
 static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
@@ -625,20 +646,14 @@ static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
     len = (unsigned int)id->max_size + 128;
     if (!(buf = tjwt_scratch_get(len)))
         buf = apr_palloc(r->pool, len);
-    /* Only a lookup that may mark takes the marking step's lock. */
-    rv = marker ? tjwt_mark_lock(cc) : tjwt_lock(cc);
+    rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
         unsigned int room = len;
         rv = cc->provider->retrieve(b->inst, r->server, k->b,
                                     TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
-        if (rv == APR_NOTFOUND && marker) {
-            len = room;
-            rv = tjwt_mark(cc, r, b, k, buf, &len, marker);
-        }
-        if (marker)
-            tjwt_mark_unlock(cc);
-        else
-            tjwt_unlock(cc);
+        if (rv == APR_NOTFOUND && marker)
+            rv = tjwt_mark(cc, r, b, k, buf, room, &len, marker);
+        tjwt_unlock(cc);
     }
     tjwt_backend_release(cc, r, b, probe, rv, "a lookup");
     if (rv != APR_SUCCESS)
