@@ -576,11 +576,11 @@ static const char *tjwt_marker_new(apr_pool_t *p, apr_size_t *len)
  * key back into buf (room its size, *len what was read): what was read
  * decides, as a lookup's result would. Without the provider's own mutex
  * (held by the caller) the step takes the marking lock and looks again
- * first: a shared hit never waits for that lock, only a miss does. Redis and
- * memcached keep the last store: of servers that mark at the same time, the one
- * whose store came last reads its own, and the others its; both read their own
- * only when one's whole store and read back fall between the other's lookup and
- * store (docs/cache.md). */
+ * first: a shared hit never waits for that lock, only a miss does.
+ * Redis and memcached keep the last store: of servers marking at once,
+ * the last to store reads its own marker and the others read it and
+ * wait; two read their own only when one's store and read-back both fall
+ * between the other's lookup and store (docs/cache.md). */
 static apr_status_t tjwt_mark(tjwt_cache_conf *cc, request_rec *r,
                               tjwt_backend *b, const tjwt_cache_key *k,
                               unsigned char *buf, unsigned int room,
