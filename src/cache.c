@@ -264,6 +264,45 @@ int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
     return 0;
 }
 
+#define TJWT_MARKER_HEAD TJWT_CACHE_FORMAT " making"
+/* Longer than any nonce this server makes, short enough to read at once. */
+#define TJWT_MARKER_NONCE_MAX 64
+
+char *tjwt_cache_marker_make(apr_pool_t *p, apr_int64_t pid,
+                             const unsigned char rnd[TJWT_CACHE_MARKER_RANDOM],
+                             apr_size_t *len)
+{
+    char hex[2 * TJWT_CACHE_MARKER_RANDOM + 1];
+    char *m;
+    int i;
+
+    for (i = 0; i < TJWT_CACHE_MARKER_RANDOM; i++)
+        apr_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    m = apr_psprintf(p, TJWT_MARKER_HEAD " %" APR_INT64_T_FMT "-%s\n", pid,
+                     hex);
+    *len = strlen(m);
+    return m;
+}
+
+int tjwt_cache_is_marker(const char *data, apr_size_t len)
+{
+    const apr_size_t head = sizeof(TJWT_MARKER_HEAD) - 1;
+    apr_size_t i;
+
+    if (len < head + 1 || memcmp(data, TJWT_MARKER_HEAD, head) != 0 ||
+        data[len - 1] != '\n')
+        return 0;
+    if (len == head + 1)
+        return 1; /* no nonce */
+    if (data[head] != ' ' || len - head - 2 == 0 ||
+        len - head - 2 > TJWT_MARKER_NONCE_MAX)
+        return 0;
+    for (i = head + 1; i < len - 1; i++)
+        if (!apr_isgraph(data[i]))
+            return 0;
+    return 1;
+}
+
 /* The modes the size fallback of tjwt_token_get can end with: it drops
  * traits, then roles, and never adds anything. */
 static int tjwt_mode_reachable(tjwt_claims_mode_e asked, tjwt_claims_mode_e got)

@@ -105,6 +105,20 @@ char *tjwt_cache_entry_encode(apr_pool_t *p, const tjwt_cache_entry *e,
 int tjwt_cache_entry_decode(apr_pool_t *p, const char *data, apr_size_t len,
                             tjwt_cache_entry *e);
 
+/* The "being made" marker a process leaves under a key while it signs
+ * (docs/cache.md, "Single flight across processes"): "tjwt1 making NONCE\n",
+ * NONCE the maker's process id, a dash and 16 hex digits from rnd, so that
+ * the maker can tell its marker from another server's when it reads it
+ * back. Never an entry: tjwt_cache_entry_decode refuses it. */
+#define TJWT_CACHE_MARKER_RANDOM 8
+char *tjwt_cache_marker_make(apr_pool_t *p, apr_int64_t pid,
+                             const unsigned char rnd[TJWT_CACHE_MARKER_RANDOM],
+                             apr_size_t *len);
+
+/* Whether data is a marker, whoever made it: with any nonce of printable
+ * characters, or none (the marker of version 1.0, "tjwt1 making\n"). */
+int tjwt_cache_is_marker(const char *data, apr_size_t len);
+
 /* Whether a token from a shared cache is exactly what this server would
  * sign for the claims asked for (whose iat and exp are now's): the key's
  * protected header, the same lifetime (or the same identity expiry), and

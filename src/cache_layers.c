@@ -173,6 +173,7 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
     tjwt_flight f;
     tjwt_flight_e flight = TJWT_FLIGHT_TIMEOUT;
     tjwt_shared_e st;
+    const char *marker = NULL;
     /* The SHA-256 only where it is used: a hit in process costs none. A
      * key that cannot have one leaves the shared layer out. */
     int shared;
@@ -206,8 +207,9 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
         }
     }
     shared = tjwt_shared && tjwt_cache_key_digest(&k, &err) == 0;
-    st = shared ? tjwt_shared_get_or_mark(tjwt_shared, r, key, id, &k, e)
-                : TJWT_SHARED_MISS;
+    st = shared
+             ? tjwt_shared_get_or_mark(tjwt_shared, r, key, id, &k, e, &marker)
+             : TJWT_SHARED_MISS;
     if (st == TJWT_SHARED_MAKING && tjwt_shared_await(r, key, id, &k, e)) {
         st = TJWT_SHARED_HIT;
         tjwt_stats_inc(TJWT_STAT_AWAITED);
@@ -228,7 +230,7 @@ const char *tjwt_cache_token(request_rec *r, const tjwt_key *key,
         else {
             e->token = NULL;
             if (st == TJWT_SHARED_MARKED)
-                tjwt_shared_unmark(tjwt_shared, r, &k);
+                tjwt_shared_unmark(tjwt_shared, r, id, &k, marker);
         }
     }
     if (flight == TJWT_FLIGHT_MAKE)

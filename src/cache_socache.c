@@ -13,6 +13,7 @@
 #include <ap_provider.h>
 #include <ap_socache.h>
 #include <apr_atomic.h>
+#include <apr_general.h>
 #include <apr_global_mutex.h>
 #include <apr_network_io.h>
 #include <apr_strings.h>
@@ -22,6 +23,7 @@
 #include <util_mutex.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Without TeleportJWTCache, a server has none of these. */
 struct tjwt_cache_conf {
@@ -33,6 +35,8 @@ struct tjwt_cache_conf {
     server_rec *s;             /* for the provider's destroy */
     const char *args;          /* after the colon, for a fresh instance */
     int renewable;             /* redis, memcache: see tjwt_backend_new */
+    /* Without mutex, the lock of the marking step alone: tjwt_mark. */
+    apr_global_mutex_t *mark_mutex;
 };
 
 /* After a backend failure this process skips the shared layer, then lets
@@ -245,7 +249,9 @@ const char *tjwt_shared_spec(const tjwt_cache_conf *cc)
 int tjwt_shared_pre_config(apr_pool_t *pconf)
 {
     return ap_mutex_register(pconf, TJWT_CACHE_MUTEX_TYPE, NULL,
-                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS &&
+                   ap_mutex_register(pconf, TJWT_CACHE_MARK_MUTEX_TYPE, NULL,
+                                     APR_LOCK_DEFAULT, 0) == APR_SUCCESS
                ? OK
                : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -281,6 +287,21 @@ int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s)
                                     NULL, s, pconf, 0);
         if (rv != APR_SUCCESS)
             return tjwt_shared_failed(cc, s, rv, "cannot create its mutex");
+    }
+    else {
+        /* Without it two processes of this server can both find no
+         * marker and both sign: more signatures, never a wrong token. */
+        rv = ap_global_mutex_create(&cc->mark_mutex, NULL,
+                                    TJWT_CACHE_MARK_MUTEX_TYPE, NULL, s, pconf,
+                                    0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                         "mod_teleport_jwt: TeleportJWTCache %s: cannot "
+                         "create the lock of its \"being made\" marker; "
+                         "processes that miss together may each sign",
+                         cc->spec);
+            cc->mark_mutex = NULL;
+        }
     }
     rv = cc->provider->init(cc->instance, TJWT_CACHE_NAMESPACE, &tjwt_hints, s,
                             pconf);
@@ -332,6 +353,19 @@ int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
         tjwt_scratch_key = NULL;
     }
 #endif
+    if (cc->mark_mutex) {
+        rv = apr_global_mutex_child_init(
+            &cc->mark_mutex, apr_global_mutex_lockfile(cc->mark_mutex), pchild);
+        if (rv != APR_SUCCESS) {
+            /* This child's copy of cc: the others keep theirs. */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                         "mod_teleport_jwt: TeleportJWTCache %s: cannot "
+                         "attach the lock of its \"being made\" marker in "
+                         "this child; it may sign with others",
+                         cc->spec);
+            cc->mark_mutex = NULL;
+        }
+    }
     if (!cc->mutex)
         return 0;
     rv = apr_global_mutex_child_init(
@@ -502,31 +536,109 @@ static void tjwt_unlock(const tjwt_cache_conf *cc)
         apr_global_mutex_unlock(cc->mutex);
 }
 
-/* The marker of a token being made: not an entry (no version of the
- * entry's header reads it as one), so that a reader that does not know
- * it ignores it. */
-#define TJWT_MAKING     "tjwt1 making\n"
-#define TJWT_MAKING_LEN (sizeof(TJWT_MAKING) - 1)
-
-static int tjwt_is_making(const unsigned char *buf, unsigned int len)
+/* The marking step (retrieve; if absent, store the marker; read it back)
+ * is one step for this server's processes, whatever the provider: under
+ * its own mutex, or the marking step's when it has none (tjwt_mark).
+ * Removing a marker takes the same. Plain lookups and stores of a
+ * provider without a mutex take no lock. */
+static apr_global_mutex_t *tjwt_mark_mutex(const tjwt_cache_conf *cc)
 {
-    return len == TJWT_MAKING_LEN && memcmp(buf, TJWT_MAKING, len) == 0;
+    return cc->mutex ? cc->mutex : cc->mark_mutex;
 }
 
-/* Looks k up; with mark, an absent key gets the marker in the same
- * locked step, so that of the processes that miss together under a
- * provider's mutex (shmcb) exactly one finds no marker. */
+static apr_status_t tjwt_mark_lock(const tjwt_cache_conf *cc)
+{
+    apr_global_mutex_t *m = tjwt_mark_mutex(cc);
+
+    return m ? apr_global_mutex_lock(m) : APR_SUCCESS;
+}
+
+static void tjwt_mark_unlock(const tjwt_cache_conf *cc)
+{
+    apr_global_mutex_t *m = tjwt_mark_mutex(cc);
+
+    if (m)
+        apr_global_mutex_unlock(m);
+}
+
+/* A marker of this request's own: unique across the servers of a fleet,
+ * so that reading it back tells whose store won. */
+static const char *tjwt_marker_new(apr_pool_t *p, apr_size_t *len)
+{
+    unsigned char rnd[TJWT_CACHE_MARKER_RANDOM];
+
+    /* Without randomness the process id alone still tells this server's
+     * processes apart, which the lock keeps in order anyway. */
+    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
+        memset(rnd, 0, sizeof(rnd));
+    return tjwt_cache_marker_make(p, (apr_int64_t)getpid(), rnd, len);
+}
+
+/* Stores our marker under k when the lookup found nothing, and reads the
+ * key back into buf (room its size, *len what was read): what was read
+ * decides, as a lookup's result would. Without the provider's own mutex
+ * (held by the caller) the step takes the marking lock and looks again
+ * first: a shared hit never waits for that lock, only a miss does.
+ * Redis and memcached keep the last store: of servers marking at once,
+ * the last to store reads its own marker and the others read it and
+ * wait; two read their own only when one's store and read-back both fall
+ * between the other's lookup and store (docs/cache.md). */
+static apr_status_t tjwt_mark(tjwt_cache_conf *cc, request_rec *r,
+                              tjwt_backend *b, const tjwt_cache_key *k,
+                              unsigned char *buf, unsigned int room,
+                              unsigned int *len, const char **marker)
+{
+    apr_global_mutex_t *lock = cc->mutex ? NULL : cc->mark_mutex;
+    apr_size_t mlen;
+    const char *m;
+    apr_status_t rv;
+
+    if (lock) {
+        /* Without the lock: sign unmarked, as before it existed. */
+        if (apr_global_mutex_lock(lock) != APR_SUCCESS)
+            return APR_NOTFOUND;
+        *len = room;
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, len, r->pool);
+        if (rv != APR_NOTFOUND) {
+            apr_global_mutex_unlock(lock);
+            return rv;
+        }
+    }
+    m = tjwt_marker_new(r->pool, &mlen);
+    /* A failed store only costs the others their wait. */
+    rv = cc->provider->store(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
+                             apr_time_now() + TJWT_MAKING_TTL,
+                             (unsigned char *)m, (unsigned int)mlen, r->pool);
+    if (rv == APR_SUCCESS) {
+        *len = room;
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, len, r->pool);
+        if (rv == APR_SUCCESS && *len == mlen && memcmp(buf, m, mlen) == 0)
+            *marker = m;
+    }
+    else
+        rv = APR_NOTFOUND;
+    if (lock)
+        apr_global_mutex_unlock(lock);
+    return rv;
+}
+
+/* Looks k up; with marker, an absent key gets ours in one locked
+ * step (tjwt_mark), so that of the processes of this server that miss
+ * together exactly one finds no marker, and across servers about one
+ * reads its own back (docs/cache.md, "Single flight across processes"). */
 static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
                                  const tjwt_key *key,
                                  const tjwt_cache_ident *id,
                                  const tjwt_cache_key *k, tjwt_cache_entry *e,
-                                 int mark)
+                                 const char **marker)
 {
     const tjwt_claims *asked = id->claims;
     unsigned int len;
     unsigned char *buf;
     apr_status_t rv;
-    int marked = 0, probe;
+    int probe;
     tjwt_backend *b;
 
     if (!k->has_digest || !(b = tjwt_backend_acquire(cc, &probe)))
@@ -538,23 +650,20 @@ static tjwt_shared_e tjwt_lookup(tjwt_cache_conf *cc, request_rec *r,
         buf = apr_palloc(r->pool, len);
     rv = tjwt_lock(cc);
     if (rv == APR_SUCCESS) {
+        unsigned int room = len;
         rv = cc->provider->retrieve(b->inst, r->server, k->b,
                                     TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
-        /* A failed store only costs the others their wait. */
-        if (rv == APR_NOTFOUND && mark)
-            marked = cc->provider->store(
-                         b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
-                         apr_time_now() + TJWT_MAKING_TTL,
-                         (unsigned char *)TJWT_MAKING,
-                         (unsigned int)TJWT_MAKING_LEN, r->pool) == APR_SUCCESS;
+        if (rv == APR_NOTFOUND && marker)
+            rv = tjwt_mark(cc, r, b, k, buf, room, &len, marker);
         tjwt_unlock(cc);
     }
     tjwt_backend_release(cc, r, b, probe, rv, "a lookup");
-    if (rv == APR_NOTFOUND)
-        return marked ? TJWT_SHARED_MARKED : TJWT_SHARED_MISS;
     if (rv != APR_SUCCESS)
         return TJWT_SHARED_MISS;
-    if (tjwt_is_making(buf, len))
+    if (marker && *marker)
+        return TJWT_SHARED_MARKED;
+    /* Anyone's marker, of any version: never read as a token. */
+    if (tjwt_cache_is_marker((const char *)buf, len))
         return TJWT_SHARED_MAKING;
     if (tjwt_cache_entry_decode(r->pool, (const char *)buf, len, e) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -587,32 +696,48 @@ int tjwt_shared_get(tjwt_cache_conf *cc, request_rec *r, const tjwt_key *key,
                     const tjwt_cache_ident *id, const tjwt_cache_key *k,
                     tjwt_cache_entry *e)
 {
-    return tjwt_lookup(cc, r, key, id, k, e, 0) == TJWT_SHARED_HIT;
+    return tjwt_lookup(cc, r, key, id, k, e, NULL) == TJWT_SHARED_HIT;
 }
 
 tjwt_shared_e tjwt_shared_get_or_mark(tjwt_cache_conf *cc, request_rec *r,
                                       const tjwt_key *key,
                                       const tjwt_cache_ident *id,
                                       const tjwt_cache_key *k,
-                                      tjwt_cache_entry *e)
+                                      tjwt_cache_entry *e, const char **marker)
 {
-    return tjwt_lookup(cc, r, key, id, k, e, 1);
+    *marker = NULL;
+    return tjwt_lookup(cc, r, key, id, k, e, marker);
 }
 
+/* Read, compare, remove: a token stored meanwhile, or another's marker,
+ * stays. Across servers another may still mark between our read and our
+ * remove (ours having expired); its waiters then find no marker and wait
+ * for its token, or to their timeout and sign: one more signature. */
 void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
-                        const tjwt_cache_key *k)
+                        const tjwt_cache_ident *id, const tjwt_cache_key *k,
+                        const char *marker)
 {
+    apr_size_t mlen = marker ? strlen(marker) : 0;
+    /* Room for a token stored meanwhile, as in tjwt_lookup: the
+     * providers refuse, and memcache logs, a value longer than asked. */
+    unsigned int len = (unsigned int)id->max_size + 128;
+    unsigned char *buf;
     tjwt_backend *b;
     apr_status_t rv;
     int probe;
 
-    if (!(b = tjwt_backend_acquire(cc, &probe)))
+    if (!marker || !(b = tjwt_backend_acquire(cc, &probe)))
         return;
-    rv = tjwt_lock(cc);
+    if (!(buf = tjwt_scratch_get(len)))
+        buf = apr_palloc(r->pool, len);
+    rv = tjwt_mark_lock(cc);
     if (rv == APR_SUCCESS) {
-        rv = cc->provider->remove(b->inst, r->server, k->b, TJWT_CACHE_KEY_LEN,
-                                  r->pool);
-        tjwt_unlock(cc);
+        rv = cc->provider->retrieve(b->inst, r->server, k->b,
+                                    TJWT_CACHE_KEY_LEN, buf, &len, r->pool);
+        if (rv == APR_SUCCESS && len == mlen && memcmp(buf, marker, mlen) == 0)
+            rv = cc->provider->remove(b->inst, r->server, k->b,
+                                      TJWT_CACHE_KEY_LEN, r->pool);
+        tjwt_mark_unlock(cc);
     }
     tjwt_backend_release(cc, r, b, probe, rv, "removing a marker");
 }

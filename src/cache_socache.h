@@ -19,6 +19,10 @@
 #define TJWT_CACHE_NAMESPACE "teleport-jwt"
 /* The Mutex directive's name for the lock of a provider that needs one. */
 #define TJWT_CACHE_MUTEX_TYPE "teleport-jwt-cache"
+/* ...and for the lock of the marking step alone, with a provider that
+ * needs none (redis, memcache): docs/cache.md, "Single flight across
+ * processes". */
+#define TJWT_CACHE_MARK_MUTEX_TYPE "teleport-jwt-cache-mark"
 
 /* TeleportJWTCache none|provider[:args] (main server only): sets the
  * server's tjwt_cache_conf, which stays NULL without the directive. */
@@ -30,16 +34,16 @@ int tjwt_shared_is_none(const tjwt_cache_conf *cc);
 /* TeleportJWTCache's value, for messages and server-status. */
 const char *tjwt_shared_spec(const tjwt_cache_conf *cc);
 
-/* pre_config: registers the mutex type, so that Mutex can configure it.
+/* pre_config: registers the mutex types, so that Mutex can configure them.
  * Returns OK or an error status. */
 int tjwt_shared_pre_config(apr_pool_t *pconf);
 
 /* post_config: initialises cc's provider, and its global mutex when the
- * provider is not safe across processes. Returns 0, or -1 after logging
- * why it cannot start. */
+ * provider is not safe across processes, else the marking step's. Returns
+ * 0, or -1 after logging why it cannot start. */
 int tjwt_shared_start(tjwt_cache_conf *cc, apr_pool_t *pconf, server_rec *s);
 
-/* child_init: this child's lookup buffers and the mutex. Returns 0, or -1
+/* child_init: this child's lookup buffers and the mutexes. Returns 0, or -1
  * after logging why this child cannot use cc. */
 int tjwt_shared_child_init(tjwt_cache_conf *cc, apr_pool_t *pchild,
                            server_rec *s);
@@ -64,18 +68,23 @@ typedef enum {
 #define TJWT_MAKING_TTL apr_time_from_sec(2)
 
 /* tjwt_shared_get, and when the key is absent, a short marker that a
- * token for it is being made, set in the same locked step. Atomic only
- * for a provider with a mutex (shmcb); with Redis or memcached two
- * processes may both mark, and both sign. */
+ * token for it is being made, with a nonce of this request's, set in the
+ * same locked step and read back: MARKED only when the marker read is
+ * ours (*marker, from r->pool, is then set), MAKING when it is another's.
+ * Exact among this server's processes (the lock); across servers sharing
+ * Redis or memcached, which store last-writer-wins, two may still both
+ * read their own (docs/cache.md, "Single flight across processes"). */
 tjwt_shared_e tjwt_shared_get_or_mark(tjwt_cache_conf *cc, request_rec *r,
                                       const tjwt_key *key,
                                       const tjwt_cache_ident *id,
                                       const tjwt_cache_key *k,
-                                      tjwt_cache_entry *e);
+                                      tjwt_cache_entry *e, const char **marker);
 
-/* Removes our marker for k when no token came of it. */
+/* Removes the marker for k when no token came of it, if it is still
+ * marker (the one tjwt_shared_get_or_mark set). */
 void tjwt_shared_unmark(tjwt_cache_conf *cc, request_rec *r,
-                        const tjwt_cache_key *k);
+                        const tjwt_cache_ident *id, const tjwt_cache_key *k,
+                        const char *marker);
 
 /* Stores a freshly signed entry under k (its SHA-256 made), until its
  * half-life ends. */

@@ -8,6 +8,13 @@
 # a process per request) the first to take the lock leaves a "being
 # made" marker in the shared cache with its lookup, and every later one
 # finds it and waits for the token (or, last in line, finds the token).
+#
+# The same across processes with Redis and with memcached, which have no
+# lock of their own: the barrier is the cache server itself, stopped
+# (SIGSTOP) until every request is being served, so that all their
+# lookups are queued on it at once. The marking step's own lock
+# (docs/cache.md, "Single flight across processes") still lets exactly one
+# of them sign.
 use strict;
 use warnings FATAL => 'all';
 
@@ -16,16 +23,19 @@ use Fcntl qw(:flock);
 use POSIX ();
 use Time::HiRes qw(sleep);
 use TJWT::CacheHttpd ();
+use TJWT::CacheServer ();
 
 my $N = 16;
 
 plan skip_all => 'mod_socache_shmcb is not installed'
     unless -e "$ENV{TJWT_APACHE_MODULES}/mod_socache_shmcb.so";
-plan tests => 13;
+my %servers = (redis => 7, memcache => 7);
+plan tests => 13 + $servers{redis} + $servers{memcache};
 
 
 # held(what, %conf): N requests for alice held at the lock, then let go;
-# returns the server, for its counters.
+# returns the server, for its counters. With cache => a TJWT::CacheServer,
+# that server is the cache and the barrier.
 sub held {
 my ($what, %conf) = @_;
 my $p = TJWT::CacheHttpd->new;
@@ -36,18 +46,28 @@ my $d = $p->dir;
 my $alg = delete $conf{key} // 'algorithm EC -pkeyopt ec_paramgen_curve:P-256';
 system("openssl genpkey -$alg -out $d/es.pem >/dev/null 2>&1") == 0
     or die "openssl: $?";
+my $cache = delete $conf{cache};
 mkdir "$d/lock" or die $!;
 chmod 0777, "$d/lock";
 $p->write_cache_conf(key => "$d/es.pem", %conf,
-                     lines => [ 'TeleportJWTCache shmcb',
-                                "Mutex flock:$d/lock teleport-jwt-cache" ]);
+                     lines => $cache
+                         ? [ "TeleportJWTCache $cache->{kind}:" . $cache->addr ]
+                         : [ 'TeleportJWTCache shmcb',
+                             "Mutex flock:$d/lock teleport-jwt-cache" ]);
 $p->start;
 $p->wait_idle($conf{mpm} && $conf{mpm} eq 'prefork' ? $N + 1 : 1);
 
-my ($lockfile) = glob "$d/lock/teleport-jwt-cache*";
-ok($lockfile, "$what: the shared cache has a lock file") or BAIL_OUT('no lock file');
-open my $lk, '>>', $lockfile or die "$lockfile: $!";
-flock($lk, LOCK_EX) or die "flock: $!";
+my $lk;
+if ($cache) {
+    ok($cache->pause, "$what: the cache server is stopped")
+        or BAIL_OUT('cannot stop the cache server');
+}
+else {
+    my ($lockfile) = glob "$d/lock/teleport-jwt-cache*";
+    ok($lockfile, "$what: the shared cache has a lock file") or BAIL_OUT('no lock file');
+    open $lk, '>>', $lockfile or die "$lockfile: $!";
+    flock($lk, LOCK_EX) or die "flock: $!";
+}
 
 # Each request in a child of its own; the token comes back in a file.
 my @kids;
@@ -75,8 +95,13 @@ for (1 .. 400) {
 ok($all, "$what: all $N requests are being served while the first is held");
 # Time to reach the flight, well within its one-second wait.
 sleep 0.2;
-flock($lk, LOCK_UN);
-close $lk;
+if ($cache) {
+    $cache->resume;
+}
+else {
+    flock($lk, LOCK_UN);
+    close $lk;
+}
 waitpid $_, 0 for @kids;
 
 my %tokens;
@@ -109,3 +134,18 @@ held('threads of one process', threads => $N + 4);
 my $p = held('processes', mpm => 'prefork', processes => $N + 2,
              key => 'algorithm RSA -pkeyopt rsa_keygen_bits:4096');
 is(scalar keys %{ $p->pids('alice') }, $N, "processes: $N processes served them");
+
+# A process for every request with Redis, then memcached, as the cache.
+for my $kind (qw(redis memcache)) {
+  SKIP: {
+        my $why = TJWT::CacheServer->unavailable($kind);
+        skip "$kind: $why", $servers{$kind} if $why;
+        my $cache = TJWT::CacheServer->start($kind);
+        my $s = held("processes, $kind", mpm => 'prefork', processes => $N + 2,
+                     cache => $cache);
+        is(scalar keys %{ $s->pids('alice') }, $N,
+           "processes, $kind: $N processes served them");
+        $s->stop;
+        $cache->stop;
+    }
+}

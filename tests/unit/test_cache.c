@@ -710,6 +710,63 @@ START_TEST(test_entry_rejects_others)
 }
 END_TEST
 
+START_TEST(test_marker)
+{
+    static const unsigned char rnd[TJWT_CACHE_MARKER_RANDOM] = {
+        0x00, 0x01, 0xab, 0xcd, 0xef, 0x10, 0x7f, 0xff};
+    static const unsigned char rnd2[TJWT_CACHE_MARKER_RANDOM] = {1};
+    tjwt_cache_entry got;
+    apr_size_t len, len2;
+    char *m = tjwt_cache_marker_make(tjwt_test_pool, 4242, rnd, &len);
+    char *m2 = tjwt_cache_marker_make(tjwt_test_pool, 4242, rnd2, &len2);
+
+    ck_assert_str_eq(m, "tjwt1 making 4242-0001abcdef107fff\n");
+    ck_assert_uint_eq(len, strlen(m));
+    /* Another nonce, another marker: the maker tells them apart. */
+    ck_assert_str_ne(m, m2);
+    ck_assert(tjwt_cache_is_marker(m, len));
+    ck_assert(tjwt_cache_is_marker(m2, len2));
+    /* A marker is never a token. */
+    ck_assert_int_ne(tjwt_cache_entry_decode(tjwt_test_pool, m, len, &got), 0);
+}
+END_TEST
+
+START_TEST(test_marker_of_others)
+{
+    /* Anyone's, of any nonce, and 1.0's without one. */
+    static const char *const yes[] = {
+        "tjwt1 making\n",
+        "tjwt1 making 1-0\n",
+        "tjwt1 making host.example/77-deadbeef\n",
+        "tjwt1 making "
+        "0123456789012345678901234567890123456789012345678901234567890123\n",
+    };
+    static const char *const no[] = {
+        "",
+        "tjwt1 making",
+        "tjwt1 making \n",
+        "tjwt1 making 1-0",
+        "tjwt1 making 1 0\n",
+        "tjwt1 making 1-0\nx",
+        "tjwt1 makingx\n",
+        "tjwt2 making 1-0\n",
+        "tjwt1 1000 1600 0\naaa.bbb.ccc",
+        "tjwt1 making "
+        "01234567890123456789012345678901234567890123456789012345678901234\n",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        ck_assert_msg(tjwt_cache_is_marker(yes[i], strlen(yes[i])),
+                      "refused \"%s\"", yes[i]);
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        ck_assert_msg(!tjwt_cache_is_marker(no[i], strlen(no[i])),
+                      "accepted \"%s\"", no[i]);
+    /* A byte outside printable ASCII in the nonce. */
+    ck_assert(!tjwt_cache_is_marker("tjwt1 making 1\0000\n", 17));
+}
+END_TEST
+
 /* A token as the server would sign it for c: header.payload.signature. */
 static const char *token_for(const tjwt_claims *c, const char *header)
 {
@@ -829,6 +886,8 @@ Suite *tjwt_suite_cache(void)
     tcase_add_test(tc, test_entry_round_trip);
     tcase_add_test(tc, test_entry_rejects_others);
     tcase_add_test(tc, test_entry_matches);
+    tcase_add_test(tc, test_marker);
+    tcase_add_test(tc, test_marker_of_others);
     suite_add_tcase(s, tc);
     return s;
 }

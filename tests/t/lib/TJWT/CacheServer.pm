@@ -82,6 +82,13 @@ sub stop {
     waitpid($pid, 0);
 }
 
+# Stops the server's process (SIGSTOP) without closing its socket: the
+# kernel still accepts connections and queues the commands sent, which the
+# server answers, in order, once resumed (SIGCONT). A barrier for the
+# requests of a test. Returns whether the signal was sent.
+sub pause  { my ($self) = @_; return $self->{pid} && kill('STOP', $self->{pid}) }
+sub resume { my ($self) = @_; return $self->{pid} && kill('CONT', $self->{pid}) }
+
 # One command to redis through redis-cli (installed with redis-server).
 sub redis_cli {
     my ($self, @args) = @_;
