@@ -274,7 +274,7 @@ char *tjwt_cache_marker_make(apr_pool_t *p, apr_int64_t pid,
 {
     char hex[2 * TJWT_CACHE_MARKER_RANDOM + 1];
     char *m;
-    int i;
+    apr_size_t i;
 
     for (i = 0; i < TJWT_CACHE_MARKER_RANDOM; i++)
         apr_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
