@@ -159,17 +159,9 @@ def base_values(env, name):
     }
 
 
-def start_servers(env):
-    """The upstream, redis, and for each cache kind twin fronts (a, b),
-    plus the storm's own fronts (in-process alone, and shmcb)."""
-    env.backend_port = free_port()
-    conf = os.path.join(env.work, "back.conf")
-    fill(os.path.join(SRC, "back.conf.in"), conf,
-         dict(base_values(env, "back"), BACKEND_PORT=env.backend_port))
-    back = Httpd(env, "back", conf, REST_CPU)
-    back.start()
-    env.redis_port = free_port()
-    servers.redis(env.redis_port)
+def cache_lines(env):
+    """Per cache kind, the LoadModule line of its provider and the
+    module's cache directives; "{run}" and "{name}" are left to fill."""
     cache = {
         "mem": ("", ""),
         # 8 MiB: room for every storm user's token (shmcb's default of
@@ -181,6 +173,21 @@ def start_servers(env):
     }
     cache["shmcb1"] = (cache["shmcb"][0], cache["shmcb"][1] + "\nTeleportJWTCacheSize 1")
     cache["redis1"] = (cache["redis"][0], cache["redis"][1] + "\nTeleportJWTCacheSize 1")
+    return cache
+
+
+def start_servers(env):
+    """The upstream, redis, and for each cache kind twin fronts (a, b),
+    plus the storm's own fronts (in-process alone, and shmcb)."""
+    env.backend_port = free_port()
+    conf = os.path.join(env.work, "back.conf")
+    fill(os.path.join(SRC, "back.conf.in"), conf,
+         dict(base_values(env, "back"), BACKEND_PORT=env.backend_port))
+    back = Httpd(env, "back", conf, REST_CPU)
+    back.start()
+    env.redis_port = free_port()
+    servers.redis(env.redis_port)
+    cache = cache_lines(env)
     fronts = {}
     names = [(k, t) for k in KINDS for t in "ab"] + [(k, "storm") for k in STORM_KINDS]
     for kind, twin in names:
@@ -392,6 +399,12 @@ def main():
         if COUNT:
             import callgrind
             results["count"] = callgrind.run(env, QUICK)
+            # A hit with each shared cache, in instructions: behind the
+            # in-process layer (shmcb, redis) and from the shared layer
+            # alone (shmcb1, redis1, TeleportJWTCacheSize 1).
+            lines = cache_lines(env)
+            for kind in ("shmcb", "redis", "shmcb1", "redis1"):
+                results["count"].update(callgrind.run(env, QUICK, kind, lines[kind]))
     finally:
         servers.stop_all()
         # The servers' error logs outlive the run's directory.

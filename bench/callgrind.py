@@ -59,10 +59,12 @@ def _totals(path):
     raise SystemExit(f"bench: no totals in {path}")
 
 
-def run(env, quick):
+def run(env, quick, kind="mem", cache=("", "")):
+    """The rows of the in-process cache (kind mem), or only the hit row
+    with a shared cache's lines (counted as "ALG KIND hit")."""
     n_req = 10 if quick else 200
     n_rsa_miss = 3 if quick else 40
-    cg = os.path.join(env.work, "cg")
+    cg = os.path.join(env.work, "cg-" + kind)
     os.makedirs(cg)
     os.chmod(cg, 0o777)
     # callgrind writes its counts as the user httpd runs as: as root, run
@@ -81,7 +83,8 @@ def run(env, quick):
         "MODULE": env.module, "RUN_AS": "", "STORM_LIFETIME": "10m",
         "BACKEND_PORT": env.backend_port, "PORT_RS256": ports["RS256"],
         "PORT_ES256": ports["ES256"], "PORT_EDDSA": ports["EdDSA"],
-        "SOCACHE": "", "CACHE": "", "THREADS": 4, "WORKERS": 8})
+        "SOCACHE": cache[0], "CACHE": cache[1].format(run=cg, name="cg"),
+        "THREADS": 4, "WORKERS": 8})
     prefix = os.path.join(cg, "vgdb")
     vg = subprocess.Popen(as_user + [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", "--vgdb=yes",
@@ -101,9 +104,10 @@ def run(env, quick):
                 raise SystemExit(f"bench: callgrind_control {args} failed:\n{p.stdout}{p.stderr}")
 
         dumps = 0
-        print("instructions (callgrind):", flush=True)
+        print(f"instructions (callgrind, {kind}):", flush=True)
+        rows = ("plain-basic", "hit", "plain-header", "miss") if kind == "mem" else ("hit",)
         for alg in ALGS:
-            for row in ("plain-basic", "hit", "plain-header", "miss"):
+            for row in rows:
                 n = n_rsa_miss if (alg, row) == ("RS256", "miss") else n_req
                 port = ports[alg]
                 # Uncounted first: the hit row's tokens go into the cache,
@@ -114,8 +118,11 @@ def run(env, quick):
                 ctl("-d")
                 ctl("-i", "off")
                 dumps += 1
-                counts[f"{alg} {row}"] = _totals(f"{cg}/callgrind.out.{dumps}") // n
-                print(f"  {alg:6} {row:12} {counts[f'{alg} {row}']:9d} per request", flush=True)
+                name = row if kind == "mem" else f"{kind} {row}"
+                counts[f"{alg} {name}"] = _totals(f"{cg}/callgrind.out.{dumps}") // n
+                print(f"  {alg:6} {name:12} {counts[f'{alg} {name}']:9d} per request", flush=True)
+            if kind != "mem":
+                continue
             counts[f"{alg} signature"] = _signature(alg, cg)
             print(f"  {alg:6} {'signature':12} {counts[f'{alg} signature']:9d} (openssl speed)",
                   flush=True)

@@ -100,6 +100,18 @@ def tables(results):
             out.append(f"| {alg} | {g['plain-basic']} | {g['hit']} | {g['hit'] - g['plain-basic']}"
                        f" | {g['plain-header']} | {g['miss']} | {g['signature']}"
                        f" | {(g['miss'] - g['plain-header']) / g['signature']:.3f} |")
+    if c and f"{ALGS[0]} shmcb hit" in c:
+        out.append("\nA hit with a shared cache, in instructions per request under callgrind"
+                   " (one process, the same users repeated): behind the in-process layer"
+                   " (shmcb, redis), and from the shared layer alone"
+                   " (TeleportJWTCacheSize 1); each over the in-process hit:\n")
+        out.append("| key | hit | shmcb hit | redis hit | shmcb shared | redis shared |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for alg in ALGS:
+            h = c[f"{alg} hit"]
+            cells = [f"{c[f'{alg} {k} hit']} ({c[f'{alg} {k} hit'] / h:.3f})"
+                     for k in ("shmcb", "redis", "shmcb1", "redis1")]
+            out.append(f"| {alg} | {h} | " + " | ".join(cells) + " |")
     out.append(f"\nThe storm: {results['storm_users']} users (Basic auth) with"
                f" TeleportJWTLifetime {results['storm_lifetime']}s, wrk -c{results['storm_conns']}:"
                " their tokens made together, then their hits, then their refresh:\n")
