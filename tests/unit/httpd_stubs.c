@@ -7,6 +7,7 @@
  * another httpd function fails to link until it gets a double. */
 #include "httpd_stubs.h"
 #include "src/config.h"
+#include "src/token.h"
 
 #include <ap_provider.h>
 #include <apr_lib.h>
@@ -513,4 +514,19 @@ AP_DECLARE(int) ap_meets_conditions(request_rec *r)
     const char *etag = apr_table_get(r->headers_out, "ETag");
 
     return inm && etag && strcmp(inm, etag) == 0 ? HTTP_NOT_MODIFIED : OK;
+}
+
+const char *tjwt_test_token(apr_pool_t *p, server_rec *s,
+                            const struct tjwt_key *key, const char *user)
+{
+    request_rec *r = tjwt_test_request(p, s, NULL);
+    tjwt_claims c;
+
+    memset(&c, 0, sizeof(c));
+    c.user = user;
+    c.issuer = "unit.example";
+    c.audience = "http://backend.example";
+    c.iat = (apr_int64_t)apr_time_sec(apr_time_now());
+    c.exp = c.iat + 600;
+    return tjwt_token_get(r, key, &c, 8190);
 }

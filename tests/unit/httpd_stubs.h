@@ -38,6 +38,13 @@ server_rec *tjwt_test_server(apr_pool_t *p);
  * directory configuration) when d is not NULL. */
 request_rec *tjwt_test_request(apr_pool_t *p, server_rec *s, void *d);
 
+struct tjwt_key;
+/* A token for user from tjwt_token_get on a fresh request (in p) on s: issuer
+ * unit.example, audience http://backend.example, ten minutes from now
+ * (the cache tests' one token shape). */
+const char *tjwt_test_token(apr_pool_t *p, server_rec *s,
+                            const struct tjwt_key *key, const char *user);
+
 /* A subrequest of r, as ap_sub_req_lookup_* starts one: the same
  * server and connection, a copy of r's headers_in and subprocess_env,
  * main set. */

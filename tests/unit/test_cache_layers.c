@@ -34,20 +34,6 @@ static void start(void)
     tjwt_cache_child_init(tjwt_test_pool, srv);
 }
 
-static const char *token_for(const char *user)
-{
-    request_rec *r = tjwt_test_request(tjwt_test_pool, srv, NULL);
-    tjwt_claims c;
-
-    memset(&c, 0, sizeof(c));
-    c.user = user;
-    c.issuer = "unit.example";
-    c.audience = "http://backend.example";
-    c.iat = (apr_int64_t)apr_time_sec(apr_time_now());
-    c.exp = c.iat + 600;
-    return tjwt_token_get(r, key, &c, 8190);
-}
-
 static const char *status(void)
 {
     request_rec *r = tjwt_test_request(tjwt_test_pool, srv, NULL);
@@ -62,11 +48,11 @@ START_TEST(test_in_process_layer)
     const char *a, *b, *s;
 
     start();
-    a = token_for("alice");
-    b = token_for("alice");
+    a = tjwt_test_token(tjwt_test_pool, srv, key, "alice");
+    b = tjwt_test_token(tjwt_test_pool, srv, key, "alice");
     ck_assert_ptr_nonnull(a);
     ck_assert_str_eq(a, b);
-    ck_assert_str_ne(token_for("bob"), a);
+    ck_assert_str_ne(tjwt_test_token(tjwt_test_pool, srv, key, "bob"), a);
     s = status();
     ck_assert_ptr_nonnull(strstr(s, "TeleportJWTCache: in-process\n"));
     ck_assert_ptr_nonnull(strstr(s, "TeleportJWTTokensSigned: 2\n"));
@@ -83,8 +69,8 @@ START_TEST(test_cache_none_signs_every_time)
 
     ck_assert_ptr_null(tjwt_cmd_cache(cmd, NULL, "none"));
     start();
-    ck_assert_ptr_nonnull(token_for("alice"));
-    ck_assert_ptr_nonnull(token_for("alice"));
+    ck_assert_ptr_nonnull(tjwt_test_token(tjwt_test_pool, srv, key, "alice"));
+    ck_assert_ptr_nonnull(tjwt_test_token(tjwt_test_pool, srv, key, "alice"));
     s = status();
     ck_assert_ptr_nonnull(strstr(s, "TeleportJWTCache: none\n"));
     ck_assert_ptr_nonnull(strstr(s, "TeleportJWTTokensSigned: 2\n"));

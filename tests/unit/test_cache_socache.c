@@ -141,20 +141,6 @@ static void child(void)
     tjwt_cache_child_init(tjwt_test_pool, srv);
 }
 
-static const char *token_for(const char *user)
-{
-    request_rec *r = tjwt_test_request(tjwt_test_pool, srv, NULL);
-    tjwt_claims c;
-
-    memset(&c, 0, sizeof(c));
-    c.user = user;
-    c.issuer = "unit.example";
-    c.audience = "http://backend.example";
-    c.iat = (apr_int64_t)apr_time_sec(apr_time_now());
-    c.exp = c.iat + 600;
-    return tjwt_token_get(r, key, &c, 8190);
-}
-
 static long counter(const char *name)
 {
     const char *line;
@@ -209,25 +195,25 @@ START_TEST(test_shared_between_processes)
     ck_assert_ptr_null(cache_directive("unit:x"));
     ck_assert_int_eq(tjwt_cache_post_config(tjwt_test_pool, srv), OK);
     child();
-    a = token_for("alice");
+    a = tjwt_test_token(tjwt_test_pool, srv, key, "alice");
     ck_assert_ptr_nonnull(a);
     /* The mark that a process is making it, then the token. */
     ck_assert_int_ge(stores, 1);
     stored = stores;
     ck_assert_int_eq(counter("TokensSigned"), 1);
     child();
-    b = token_for("alice");
+    b = tjwt_test_token(tjwt_test_pool, srv, key, "alice");
     ck_assert_str_eq(a, b);
     ck_assert_int_eq(counter("TokensSigned"), 1);
     ck_assert_int_eq(counter("CacheHits"), 1);
     /* Kept in process too: no second lookup in the store. */
-    ck_assert_str_eq(token_for("alice"), a);
+    ck_assert_str_eq(tjwt_test_token(tjwt_test_pool, srv, key, "alice"), a);
     ck_assert_int_eq(counter("CacheHits"), 2);
     ck_assert_ptr_nonnull(
         strstr(tjwt_test_output(), "TeleportJWTCache: unit:x\n"));
     /* Another identity is another entry. */
     ck_assert_int_eq(stores, stored);
-    ck_assert_str_ne(token_for("bob"), a);
+    ck_assert_str_ne(tjwt_test_token(tjwt_test_pool, srv, key, "bob"), a);
     ck_assert_int_gt(stores, stored);
 }
 END_TEST
@@ -240,12 +226,12 @@ START_TEST(test_failing_backend)
     ck_assert_int_eq(tjwt_cache_post_config(tjwt_test_pool, srv), OK);
     child();
     failing = 1;
-    ck_assert_ptr_nonnull(token_for("alice"));
+    ck_assert_ptr_nonnull(tjwt_test_token(tjwt_test_pool, srv, key, "alice"));
     ck_assert_int_eq(counter("TokensSigned"), 1);
     ck_assert_int_ge(counter("CacheErrors"), 1);
     ck_assert_int_eq(stores, 0);
     child();
-    ck_assert_ptr_nonnull(token_for("alice"));
+    ck_assert_ptr_nonnull(tjwt_test_token(tjwt_test_pool, srv, key, "alice"));
     ck_assert_int_eq(counter("TokensSigned"), 2);
 }
 END_TEST
