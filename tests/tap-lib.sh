@@ -56,6 +56,21 @@ tap_relay() {
     tap_bad=$((tap_bad + $(printf '%s\n' "$relayed" | grep -c '^not ok ')))
 }
 
+# tap_kill_group PID: ends the process group PID leads, whatever is left
+# of it: SIGTERM first, again while it lasts (up to 10 s: node's test
+# runner answers one by going on with the next file, and the files stop
+# what they started), then SIGKILL.
+tap_kill_group() {
+    [ -n "$1" ] || return 0
+    i=0
+    while [ $i -lt 20 ] && kill -TERM "-$1" 2>/dev/null; do
+        sleep 0.5
+        i=$((i + 1))
+    done
+    kill -KILL "-$1" 2>/dev/null
+    return 0
+}
+
 tap_end() {
     echo "1..$tap_n"
     exit 0

@@ -45,18 +45,8 @@ pid=
 # shellcheck disable=SC2317 # the trap
 cleanup() {
     # The runner, its test files and everything they started (httpd,
-    # MCP servers, verifiers) are one process group: end it, whatever
-    # is left of it. SIGTERM first, so that the test files stop what
-    # they started and remove their directories (node's runner answers
-    # it by going on with the next file, hence the repeats), then SIGKILL.
-    if [ -n "$pid" ]; then
-        i=0
-        while [ $i -lt 20 ] && kill -TERM "-$pid" 2>/dev/null; do
-            sleep 0.5
-            i=$((i + 1))
-        done
-        kill -KILL "-$pid" 2>/dev/null
-    fi
+    # MCP servers, verifiers) are one process group.
+    tap_kill_group "$pid"
     rm -f "$tap"
     [ "$root" = "$top_srcdir" ] || rm -rf "$root"
 }

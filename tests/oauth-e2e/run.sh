@@ -52,16 +52,8 @@ demo_out=$(mktemp /tmp/tjwt-oauth-demo.XXXXXX)
 pid=
 # shellcheck disable=SC2317 # the trap
 cleanup() {
-    # As tests/mcp/run.sh: the runner and all it started are one process
-    # group, ended with SIGTERM (each file stops its servers), then SIGKILL.
-    if [ -n "$pid" ]; then
-        i=0
-        while [ $i -lt 20 ] && kill -TERM "-$pid" 2>/dev/null; do
-            sleep 0.5
-            i=$((i + 1))
-        done
-        kill -KILL "-$pid" 2>/dev/null
-    fi
+    # The runner and all it started are one process group.
+    tap_kill_group "$pid"
     rm -rf "$tap" "$ca" "$demo_out"
     [ "$root" = "$top_srcdir" ] || rm -rf "$root"
 }
