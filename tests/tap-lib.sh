@@ -56,6 +56,16 @@ tap_relay() {
     tap_bad=$((tap_bad + $(printf '%s\n' "$relayed" | grep -c '^not ok ')))
 }
 
+# tap_node_env: the environment of tests/mcp/harness.mjs, for the node
+# suites: this build's httpd, module and httpd's own modules.
+tap_node_env() {
+    TJWT_HTTPD=$HTTPD
+    TJWT_BUILD_DIR=$top_builddir
+    TJWT_MODULE=$top_builddir/.libs/mod_teleport_jwt.so
+    TJWT_APACHE_MODULES=$("$APXS" -q LIBEXECDIR)
+    export TJWT_HTTPD TJWT_BUILD_DIR TJWT_MODULE TJWT_APACHE_MODULES
+}
+
 # tap_kill_group PID: ends the process group PID leads, whatever is left
 # of it: SIGTERM first, again while it lasts (up to 10 s: node's test
 # runner answers one by going on with the next file, and the files stop

@@ -34,11 +34,7 @@ if [ ! -d "$root/tests/node_modules/@modelcontextprotocol/sdk" ]; then
     ln -s "$nroot/mcp/server/node_modules" "$root/mcp/server/node_modules"
     echo "== running from $root, node packages from $nroot" >&2
 fi
-TJWT_HTTPD=$HTTPD
-TJWT_BUILD_DIR=$top_builddir
-TJWT_MODULE=$top_builddir/.libs/mod_teleport_jwt.so
-TJWT_APACHE_MODULES=$("$APXS" -q LIBEXECDIR)
-export TJWT_HTTPD TJWT_BUILD_DIR TJWT_MODULE TJWT_APACHE_MODULES
+tap_node_env
 
 tap=$(mktemp /tmp/tjwt-mcp-tap.XXXXXX)
 pid=

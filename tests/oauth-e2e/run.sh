@@ -40,11 +40,7 @@ if [ ! -d "$root/tests/oauth-e2e/node_modules/oidc-provider" ] ||
     for d in $dirs; do ln -s "$nroot/$d/node_modules" "$root/$d/node_modules"; done
     echo "== running from $root, node packages from $nroot" >&2
 fi
-TJWT_HTTPD=$HTTPD
-TJWT_BUILD_DIR=$top_builddir
-TJWT_MODULE=$top_builddir/.libs/mod_teleport_jwt.so
-TJWT_APACHE_MODULES=$("$APXS" -q LIBEXECDIR)
-export TJWT_HTTPD TJWT_BUILD_DIR TJWT_MODULE TJWT_APACHE_MODULES
+tap_node_env
 
 tap=$(mktemp /tmp/tjwt-oauth-tap.XXXXXX)
 ca=$(mktemp -d /tmp/tjwt-oauth-ca.XXXXXX)
