@@ -66,6 +66,29 @@ tap_node_env() {
     export TJWT_HTTPD TJWT_BUILD_DIR TJWT_MODULE TJWT_APACHE_MODULES
 }
 
+# tap_node_run NODE TAPFILE FILE...: node's test runner on the files, in
+# a process group of its own (its leader's id in $pid, for the suite's
+# clean-up), bounded to 5 minutes: the spec report for people on standard
+# error, TAP into TAPFILE, relayed here, and one more result, the
+# runner's status (which counts a file that never reported).
+tap_node_run() {
+    tap_node=$1
+    tap_file=$2
+    shift 2
+    setsid timeout -k 10 300 "$tap_node" --test \
+        --test-reporter=spec --test-reporter-destination=stderr \
+        --test-reporter=tap --test-reporter-destination="$tap_file" \
+        "$@" &
+    pid=$!
+    wait "$pid"
+    tap_rc=$?
+    # Whatever the runner left behind, if anything, goes now.
+    kill -KILL "-$pid" 2>/dev/null
+    pid=
+    tap_relay "$tap_file"
+    tap_check "the test runner exits with status 0 ($tap_rc)" test "$tap_rc" -eq 0
+}
+
 # tap_kill_group PID: ends the process group PID leads, whatever is left
 # of it: SIGTERM first, again while it lasts (up to 10 s: node's test
 # runner answers one by going on with the next file, and the files stop

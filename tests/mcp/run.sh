@@ -54,19 +54,6 @@ trap 'exit 129' HUP
 # A session of its own (setsid), so that the whole group can be ended;
 # the spec report for people, TAP for the counts. Bounded: 5 minutes.
 cd "$root" || exit 1
-setsid timeout -k 10 300 "$node" --test \
-    --test-reporter=spec --test-reporter-destination=stderr \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    tests/mcp/mcp.test.mjs tests/mcp/interop.test.mjs tests/mcp/clock.test.mjs &
-pid=$!
-wait "$pid"
-rc=$?
-# Whatever the runner left behind, if anything, goes now.
-kill -KILL "-$pid" 2>/dev/null
-pid=
-
-# The top-level tests (a subtest's failure fails its parent); the
-# runner's own status too, which counts a file that never reported.
-tap_relay "$tap"
-tap_check "the test runner exits with status 0 ($rc)" test "$rc" -eq 0
+tap_node_run "$node" "$tap" \
+    tests/mcp/mcp.test.mjs tests/mcp/interop.test.mjs tests/mcp/clock.test.mjs
 tap_end

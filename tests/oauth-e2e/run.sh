@@ -74,18 +74,7 @@ fi
 
 cd "$root" || exit 1
 # shellcheck disable=SC2086 # one word per file
-setsid timeout -k 10 300 "$node" --test \
-    --test-reporter=spec --test-reporter-destination=stderr \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    $files &
-pid=$!
-wait "$pid"
-rc=$?
-kill -KILL "-$pid" 2>/dev/null
-pid=
-
-tap_relay "$tap"
-tap_check "the test runner exits with status 0 ($rc)" test "$rc" -eq 0
+tap_node_run "$node" "$tap" $files
 [ -n "$openidc" ] ||
     echo "ok $((tap_n += 1)) - mod_auth_openidc # SKIP $TJWT_APACHE_MODULES/mod_auth_openidc.so is missing (Debian: libapache2-mod-auth-openidc)"
 
